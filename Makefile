@@ -1,0 +1,85 @@
+# kvmrun: make (all), run, test, bench, debug, clean, install, version.
+VERSION := $(shell sed -n 's/^\#define KVMRUN_VERSION "\(.*\)"/\1/p' kvm.h)
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla -Wundef
+ifneq ($(WERROR),)
+WARN    += -Werror
+endif
+KCFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS)
+AS      ?= as
+LD      ?= ld
+OBJCOPY ?= objcopy
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+
+SRCS := main.c kvm.c cpu.c load.c io.c uart.c exitport.c console.c stop.c dump.c parse.c
+OBJS := $(SRCS:.c=.o)
+LIB_OBJS := $(filter-out main.o,$(OBJS))
+
+GUESTS      := guest/hello.bin
+TEST_GUESTS := $(patsubst %.S,%.bin,$(wildcard tests/guests/*.S))
+BENCH_GUESTS := $(patsubst %.S,%.bin,$(wildcard bench/*.S))
+
+.PHONY: all run test bench debug clean install uninstall version guests
+.DELETE_ON_ERROR:
+
+all: kvmrun $(GUESTS)
+
+kvmrun: $(OBJS)
+	$(CC) $(KCFLAGS) $(LDFLAGS) -o $@ $(OBJS)
+
+%.o: %.c kvm.h
+	$(CC) $(KCFLAGS) -c -o $@ $<
+
+# Guests: GNU as, ld, objcopy. Files named prot_* or long_* are linked at
+# 0x100000 (the default entry in those modes); the rest at 0, for real mode,
+# where CS = entry >> 4 and IP = 0.
+link_addr = $(if $(filter prot_% long_%,$(notdir $(1))),0x100000,0)
+
+%.o: %.S guest/kvmrun.inc
+	$(AS) --64 -I guest -o $@ $<
+%.elf: %.o
+	$(LD) -m elf_x86_64 --no-warn-rwx-segments -N -e 0 -Ttext=$(call link_addr,$*) -o $@ $<
+%.bin: %.elf
+	$(OBJCOPY) -O binary $< $@
+.PRECIOUS: %.elf
+
+run: all
+	./kvmrun guest/hello.bin
+
+tests/unit: tests/unit.c $(LIB_OBJS) kvm.h
+	$(CC) $(KCFLAGS) -I. -o $@ tests/unit.c $(LIB_OBJS)
+
+test: all $(TEST_GUESTS) tests/unit tests/fakekvm.so
+	bats tests
+
+tests/fakekvm.so: tests/fakekvm.c
+	$(CC) $(KCFLAGS) -fPIC -shared -o $@ $< -ldl
+
+bench/baseline: bench/baseline.c
+	$(CC) $(KCFLAGS) -o $@ $<
+bench/bench: bench/bench.c
+	$(CC) $(KCFLAGS) -o $@ $<
+
+bench: all bench/baseline bench/bench $(BENCH_GUESTS)
+	./bench/bench
+
+debug:
+	$(MAKE) clean
+	$(MAKE) all CFLAGS="-O0 -g3 -fsanitize=address,undefined -fno-omit-frame-pointer"
+
+install: kvmrun
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 kvmrun $(DESTDIR)$(BINDIR)/kvmrun
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kvmrun
+
+version:
+	@echo $(VERSION)
+
+clean:
+	rm -f kvmrun *.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
+	      tests/guests/*.bin tests/unit tests/fakekvm.so bench/*.o bench/*.elf bench/*.bin \
+	      bench/baseline bench/bench

@@ -1,0 +1,233 @@
+/*
+ * The CPU state at entry, per mode, set in the order the manual describes:
+ * segments, descriptor tables, control registers, EFER, then registers.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm.h"
+
+#define CR0_PE (1ULL << 0)
+#define CR0_ET (1ULL << 4)
+#define CR0_NW (1ULL << 29)
+#define CR0_CD (1ULL << 30)
+#define CR0_PG (1ULL << 31)
+#define CR4_PAE (1ULL << 5)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+#define PTE_P  (1ULL << 0)
+#define PTE_RW (1ULL << 1)
+#define PTE_PS (1ULL << 7)
+
+/* Each segment of the runner's GDT, described once: feeds SREGS and the GDT. */
+struct seg_def {
+	uint16_t sel;
+	uint8_t type;	/* 0xb: code, execute/read, accessed; 0x3: data, read/write, accessed */
+	uint8_t db, l;
+};
+
+static const struct seg_def seg_code32 = { SEL_CODE32, 0xb, 1, 0 };
+static const struct seg_def seg_data = { SEL_DATA, 0x3, 1, 0 };
+static const struct seg_def seg_code64 = { SEL_CODE64, 0xb, 0, 1 };
+static const struct seg_def *const gdt_segs[] = { &seg_code32, &seg_data, &seg_code64 };
+#define GDT_ENTRIES (1 + sizeof gdt_segs / sizeof gdt_segs[0])
+
+/* Flat: base 0, limit 4 GiB in pages, present, ring 0. */
+static struct kvm_segment seg_kvm(const struct seg_def *d)
+{
+	return (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = d->sel, .type = d->type,
+		.present = 1, .dpl = 0, .db = d->db, .s = 1, .l = d->l, .g = 1,
+	};
+}
+
+static uint64_t seg_gdt_entry(const struct seg_def *d)
+{
+	return 0xffffULL                  /* limit 15:0 */
+		| (uint64_t)d->type << 40 | 1ULL << 44 /* S: code or data */
+		| 1ULL << 47                    /* present, DPL 0 */
+		| 0xfULL << 48                  /* limit 19:16 */
+		| (uint64_t)d->l << 53 | (uint64_t)d->db << 54 | 1ULL << 55; /* G */
+}
+
+static uint64_t gib_mapped(uint64_t mem_bytes)
+{
+	uint64_t span = mem_bytes > GUEST_MAP_MIN ? mem_bytes : GUEST_MAP_MIN;
+
+	return (span + (1ULL << 30) - 1) >> 30;
+}
+
+uint64_t cpu_region_end(enum cpu_mode mode, uint64_t mem_bytes)
+{
+	switch (mode) {
+	case MODE_PROTECTED:
+		return GUEST_GDT + GDT_ENTRIES * 8;
+	case MODE_LONG:
+		return GUEST_PD + gib_mapped(mem_bytes) * GUEST_PAGE;
+	default:
+		return 0;
+	}
+}
+
+int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
+		    uint64_t size, char *why, size_t len, int *status)
+{
+	uint64_t region_end = cpu_region_end(mode, mem_bytes), image_end;
+
+	*status = EXIT_USAGE;
+	if (entry >= mem_bytes) {
+		snprintf(why, len, "--entry 0x%llx is outside RAM (0x0-0x%llx); raise --mem or lower --entry",
+			 (unsigned long long)entry, (unsigned long long)(mem_bytes - 1));
+		return -1;
+	}
+	if (mode == MODE_REAL && entry >= GUEST_REAL_TOP) {
+		snprintf(why, len, "--entry 0x%llx is beyond real mode's reach (below 0x100000); "
+			 "lower --entry or choose --mode protected or long", (unsigned long long)entry);
+		return -1;
+	}
+	if (mode == MODE_PROTECTED && entry >= GUEST_PROT_TOP) {
+		snprintf(why, len, "--entry 0x%llx is beyond protected mode's reach (below 4 GiB); "
+			 "lower --entry or choose --mode long", (unsigned long long)entry);
+		return -1;
+	}
+	if (region_end > mem_bytes) {
+		snprintf(why, len, "%s mode needs RAM up to 0x%llx for its tables; raise --mem",
+			 mode_name(mode), (unsigned long long)region_end);
+		return -1;
+	}
+	*status = EXIT_BAD_GUEST;
+	if (__builtin_add_overflow(entry, size, &image_end) || image_end > mem_bytes) {
+		snprintf(why, len, "%llu bytes do not fit in RAM from 0x%llx to its end at 0x%llx "
+			 "(%llu bytes free); raise --mem or lower --entry",
+			 (unsigned long long)size, (unsigned long long)entry,
+			 (unsigned long long)mem_bytes, (unsigned long long)(mem_bytes - entry));
+		return -1;
+	}
+	if (region_end && entry < region_end && image_end > GUEST_GDT) {
+		snprintf(why, len, "the image at 0x%llx-0x%llx overlaps the runner's %s-mode tables at "
+			 "0x%llx-0x%llx; load it at or above 0x%llx with --entry",
+			 (unsigned long long)entry, (unsigned long long)(image_end - 1), mode_name(mode),
+			 GUEST_GDT, (unsigned long long)(region_end - 1), (unsigned long long)region_end);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_gdt(struct vm *vm, struct kvm_sregs *s)
+{
+	uint64_t *gdt = guest_range(&vm->mem, GUEST_GDT, GDT_ENTRIES * 8);
+
+	if (!gdt)
+		return -1;
+	gdt[0] = 0;
+	for (unsigned i = 0; i < GDT_ENTRIES - 1; i++)
+		gdt[gdt_segs[i]->sel / 8] = seg_gdt_entry(gdt_segs[i]);
+	s->gdt.base = GUEST_GDT;
+	s->gdt.limit = GDT_ENTRIES * 8 - 1;
+	s->idt.base = 0;
+	s->idt.limit = 0;	/* no IDT: an exception ends as a triple fault, reported */
+	return 0;
+}
+
+/* Identity map with 2 MiB pages: every GiB of RAM, and at least 4 GiB. */
+static int write_page_tables(struct vm *vm)
+{
+	uint64_t ngib = gib_mapped(vm->mem.size);
+	uint64_t *pml4 = guest_range(&vm->mem, GUEST_PML4, GUEST_PAGE);
+	uint64_t *pdpt = guest_range(&vm->mem, GUEST_PDPT, GUEST_PAGE);
+	uint64_t *pd = guest_range(&vm->mem, GUEST_PD, ngib * GUEST_PAGE);
+
+	if (!pml4 || !pdpt || !pd || ngib > 512)
+		return -1;
+	memset(pml4, 0, GUEST_PAGE);
+	memset(pdpt, 0, GUEST_PAGE);
+	pml4[0] = GUEST_PDPT | PTE_P | PTE_RW;
+	for (uint64_t g = 0; g < ngib; g++) {
+		pdpt[g] = (GUEST_PD + g * GUEST_PAGE) | PTE_P | PTE_RW;
+		for (uint64_t i = 0; i < 512; i++)
+			pd[g * 512 + i] = ((g << 30) + (i << 21)) | PTE_P | PTE_RW | PTE_PS;
+	}
+	return 0;
+}
+
+static void set_flat(struct kvm_sregs *s, const struct seg_def *code)
+{
+	struct kvm_segment data = seg_kvm(&seg_data);
+
+	s->cs = seg_kvm(code);
+	s->ds = s->es = s->fs = s->gs = s->ss = data;
+}
+
+/* Real mode: CS:IP = (entry >> 4):(entry & 0xf); DS = ES = FS = GS = CS. */
+static void set_real(struct kvm_sregs *s, struct kvm_regs *r, uint64_t entry)
+{
+	uint16_t cs = (uint16_t)(entry >> 4);
+	uint64_t top = entry & ~0xfULL;
+	uint16_t ss = top >= 0x10000 ? (uint16_t)((top - 0x10000) >> 4) : 0;
+	struct kvm_segment *segs[] = { &s->cs, &s->ds, &s->es, &s->fs, &s->gs };
+
+	for (unsigned i = 0; i < sizeof segs / sizeof segs[0]; i++) {
+		segs[i]->selector = cs;
+		segs[i]->base = (uint64_t)cs << 4;
+		segs[i]->limit = 0xffff;
+	}
+	/* The stack grows down from the load address: SS:SP = linear entry & ~0xf. */
+	s->ss.selector = ss;
+	s->ss.base = (uint64_t)ss << 4;
+	s->ss.limit = 0xffff;
+	r->rip = entry & 0xf;
+	r->rsp = (top - ((uint64_t)ss << 4)) & 0xffff;
+}
+
+int cpu_setup(struct vm *vm, enum cpu_mode mode, uint64_t entry)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(stderr, "kvmrun: KVM_GET_SREGS failed: %s\n", strerror(errno));
+		return -1;
+	}
+	memset(&r, 0, sizeof r);
+	r.rflags = 0x2;
+	/* As firmware leaves it: caches on. */
+	s.cr0 = (s.cr0 & ~(CR0_CD | CR0_NW)) | CR0_ET;
+
+	switch (mode) {
+	case MODE_REAL:
+		set_real(&s, &r, entry);
+		break;
+	case MODE_PROTECTED:
+		if (write_gdt(vm, &s) < 0)
+			goto no_room;
+		set_flat(&s, &seg_code32);
+		s.cr0 |= CR0_PE;
+		r.rip = r.rsp = entry;
+		break;
+	case MODE_LONG:
+		if (write_gdt(vm, &s) < 0 || write_page_tables(vm) < 0)
+			goto no_room;
+		set_flat(&s, &seg_code64);
+		s.cr3 = GUEST_PML4;
+		s.cr4 = CR4_PAE;
+		s.cr0 |= CR0_PE | CR0_PG;
+		s.efer = EFER_LME | EFER_LMA;
+		r.rip = r.rsp = entry;
+		break;
+	}
+	vm->mode = mode;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0) {
+		fprintf(stderr, "kvmrun: setting %s-mode segments and control registers failed (KVM_SET_SREGS): %s\n",
+			mode_name(mode), strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0) {
+		fprintf(stderr, "kvmrun: KVM_SET_REGS failed: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+no_room:
+	fprintf(stderr, "kvmrun: internal error: %s-mode tables do not fit in RAM\n", mode_name(mode));
+	return -1;
+}

@@ -1,0 +1,140 @@
+/*
+ * Port I/O: a table maps each of the 65536 ports to a device; ports with no
+ * device behave as an empty ISA bus (reads all ones, writes ignored).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm.h"
+
+int io_init(struct io_bus *bus, struct run_end *end, bool count, bool verbose)
+{
+	memset(bus, 0, sizeof *bus);
+	bus->end = end;
+	bus->verbose = verbose;
+	if (count && !(bus->counts = calloc(65536, sizeof *bus->counts)))
+		return -1;
+	if (verbose && !(bus->reported = calloc(65536, 1)))
+		return -1;
+	return 0;
+}
+
+void io_free(struct io_bus *bus)
+{
+	free(bus->counts);
+	free(bus->reported);
+	bus->counts = NULL;
+	bus->reported = NULL;
+}
+
+int io_attach(struct io_bus *bus, const struct port_dev *d)
+{
+	if (bus->ndevs == IO_MAX_DEVS || d->len == 0 || (uint32_t)d->base + d->len > 65536) {
+		fprintf(stderr, "kvmrun: internal error: cannot attach %s at port 0x%x\n",
+			d->name, d->base);
+		return -1;
+	}
+	for (uint32_t p = d->base; p < (uint32_t)d->base + d->len; p++) {
+		if (bus->map[p]) {
+			fprintf(stderr, "kvmrun: internal error: %s overlaps %s at port 0x%x\n",
+				d->name, bus->devs[bus->map[p] - 1].name, p);
+			return -1;
+		}
+	}
+	bus->devs[bus->ndevs++] = *d;
+	for (uint32_t p = d->base; p < (uint32_t)d->base + d->len; p++)
+		bus->map[p] = (uint8_t)bus->ndevs;
+	return 0;
+}
+
+bool io_batches(const struct io_bus *bus, uint16_t port)
+{
+	unsigned i = bus->map[port];
+
+	return i && bus->devs[i - 1].batches_output;
+}
+
+enum io_result io_fault(struct io_bus *bus, const char *fmt, ...)
+{
+	va_list ap;
+
+	bus->end->kind = END_FAULT;
+	va_start(ap, fmt);
+	vsnprintf(bus->end->why, sizeof bus->end->why, fmt, ap);
+	va_end(ap);
+	return IO_END;
+}
+
+static void unclaimed(struct io_bus *bus, uint16_t port, unsigned size, bool out, uint32_t val)
+{
+	uint8_t bit = out ? 2 : 1;
+
+	bus->unclaimed++;
+	if (!bus->reported || (bus->reported[port] & bit))
+		return;
+	bus->reported[port] |= bit;
+	if (out)
+		fprintf(stderr, "kvmrun: port 0x%x: %u-byte write of 0x%x ignored (no device; reported once)\n",
+			port, size, val);
+	else
+		fprintf(stderr, "kvmrun: port 0x%x: %u-byte read returns all ones (no device; reported once)\n",
+			port, size);
+}
+
+static uint32_t load_le(const uint8_t *p, unsigned size)
+{
+	uint32_t v = 0;
+
+	memcpy(&v, p, size);	/* x86 is little-endian */
+	return v;
+}
+
+enum io_result io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size)
+{
+	/* Copy what we use out of the shared page before checking it. */
+	const uint8_t dir = run->io.direction;
+	const unsigned size = run->io.size;
+	const uint32_t count = run->io.count;
+	const uint16_t port = run->io.port;
+	const uint64_t off = run->io.data_offset;
+	uint64_t bytes, end;
+	unsigned i = bus->map[port];
+	const struct port_dev *d = i ? &bus->devs[i - 1] : NULL;
+	uint8_t *data;
+
+	if ((size != 1 && size != 2 && size != 4) ||
+	    (dir != KVM_EXIT_IO_IN && dir != KVM_EXIT_IO_OUT) ||
+	    __builtin_mul_overflow((uint64_t)size, (uint64_t)count, &bytes) ||
+	    __builtin_add_overflow(off, bytes, &end) || end > run_size)
+		return io_fault(bus, "malformed port I/O exit: port 0x%x, size %u, count %u, data offset 0x%llx",
+				port, size, count, (unsigned long long)off);
+
+	data = (uint8_t *)run + off;
+	if (bus->counts)
+		bus->counts[port][dir == KVM_EXIT_IO_OUT] += count;
+
+	for (uint32_t k = 0; k < count; k++, data += size) {
+		enum io_result r = IO_OK;
+
+		if (dir == KVM_EXIT_IO_OUT) {
+			uint32_t v = load_le(data, size);
+
+			if (d && d->out)
+				r = d->out(bus, d->dev, port, size, v);
+			else if (!d)
+				unclaimed(bus, port, size, true, v);
+		} else {
+			uint32_t v = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+
+			if (d && d->in)
+				r = d->in(bus, d->dev, port, size, &v);
+			else if (!d)
+				unclaimed(bus, port, size, false, 0);
+			memcpy(data, &v, size);
+		}
+		if (r != IO_OK)
+			return r;
+	}
+	return IO_OK;
+}

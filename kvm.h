@@ -1,0 +1,366 @@
+/*
+ * kvmrun's one internal header. Read it and you know the program:
+ * main.c parses options and turns outcomes into exit statuses; kvm.c owns
+ * /dev/kvm, the VM, its memory and VCPU and the KVM_RUN loop; cpu.c sets
+ * the entry state of each CPU mode; load.c puts the guest image in RAM;
+ * io.c dispatches port I/O through a table; uart.c, exitport.c are the
+ * devices; console.c batches guest output to stdout and reads stdin;
+ * stop.c turns signals and timers into a race-free end of KVM_RUN;
+ * dump.c prints the VCPU state when a guest dies; parse.c reads numbers.
+ */
+#ifndef KVMRUN_KVM_H
+#define KVMRUN_KVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/kvm.h>
+
+#define KVMRUN_VERSION "1.0.0"
+
+/*
+ * Exit statuses. A QEMU-style guest (port 0xf4) only produces odd values,
+ * so every status of the runner's own is even, except the 128+N of a
+ * signal, which follows the shell's convention.
+ */
+enum {
+	EXIT_USAGE = 2,          /* bad command line: options, operands, values */
+	EXIT_GUEST_FAULT = 100,  /* the guest crashed: fault, MMIO outside RAM, bad exit value */
+	EXIT_HOST = 102,         /* host or KVM failure: /dev/kvm, capability, ioctl, memory, output */
+	EXIT_BAD_GUEST = 104,    /* the guest file cannot be used: missing, empty, too large, overlapping */
+	EXIT_TIMEOUT = 124,      /* --timeout expired, as timeout(1) */
+	EXIT_SIGNAL_BASE = 128,  /* + N when ended by signal N; 128+SIGPIPE when stdout's reader left */
+};
+
+/*
+ * The guest memory map. RAM is one slot at guest-physical 0. In protected
+ * and long mode the runner writes its GDT and page tables into the runner
+ * region below the default entry; the image may not overlap them.
+ */
+#define GUEST_GDT             0x1000ULL   /* GDT: null, code32, data, code64 */
+#define GUEST_PML4            0x2000ULL   /* long mode: one PML4 page */
+#define GUEST_PDPT            0x3000ULL   /* long mode: one PDPT page (512 GiB) */
+#define GUEST_PD              0x4000ULL   /* long mode: one page directory per GiB mapped */
+#define GUEST_PAGE            0x1000ULL
+#define GUEST_MAP_MIN         (4ULL << 30) /* long mode maps at least 4 GiB, so stray accesses exit as MMIO */
+#define GUEST_ENTRY_REAL      0x10000ULL  /* default entry in real mode: CS:IP = 1000:0000 */
+#define GUEST_ENTRY_FLAT      0x100000ULL /* default entry in protected and long mode: 1 MiB */
+#define GUEST_REAL_TOP        0x100000ULL /* real mode: CS:IP reaches below 1 MiB */
+#define GUEST_PROT_TOP        0x100000000ULL /* protected mode: EIP reaches below 4 GiB */
+#define GUEST_MEM_DEFAULT     (16ULL << 20)
+#define GUEST_MEM_MAX         (512ULL << 30) /* one PDPT maps 512 GiB */
+
+/* Selectors of the runner's GDT, described once in cpu.c. */
+#define SEL_CODE32 0x08
+#define SEL_DATA   0x10
+#define SEL_CODE64 0x18
+
+/* Ports. */
+#define PORT_COM1        0x3f8  /* 16550 UART, 8 ports */
+#define PORT_QEMU_EXIT   0xf4   /* isa-debug-exit, iobase=0xf4, iosize=4: status (v << 1) | 1 */
+#define PORT_QEMU_EXIT_LEN 4
+#define PORT_EXIT        0xf8   /* kvmrun's own: status = v exactly, 0..255 */
+
+enum cpu_mode { MODE_REAL, MODE_PROTECTED, MODE_LONG };
+
+/* ---- parse.c: pure parsing of option values ---- */
+
+/*
+ * parse_size: "16" (MiB), "512K", "16M", "4G", "1T" (binary units,
+ * upper or lower case) into bytes. Returns 0, or -1 with *why set to a
+ * short reason ("not a number", "negative", "trailing garbage 'x'",
+ * "too large", "zero") on failure; never touches *out on failure.
+ */
+int parse_size(const char *s, uint64_t *out, const char **why);
+
+/*
+ * parse_addr: "0x1f00" (hex) or "7936" (decimal) into a 64-bit value.
+ * Same failure contract as parse_size.
+ */
+int parse_addr(const char *s, uint64_t *out, const char **why);
+
+/*
+ * parse_seconds: "2", "0.25", ".5" into nanoseconds (at most 10^9 s).
+ * Rejects negative, zero, exponents, inf/nan and garbage, as above.
+ */
+int parse_seconds(const char *s, uint64_t *ns, const char **why);
+
+/* mode_name / parse_mode: the --mode words. parse_mode returns -1 if unknown. */
+const char *mode_name(enum cpu_mode m);
+int parse_mode(const char *s, enum cpu_mode *out);
+
+/* ---- guest memory (kvm.c) ---- */
+
+struct guest_mem {
+	uint8_t *host;    /* host mapping of guest-physical 0 */
+	uint64_t size;    /* bytes of RAM */
+};
+
+/*
+ * guest_range: the one check of every guest-physical range the runner
+ * touches. Returns a host pointer to [gpa, gpa + len) when all of it lies
+ * inside RAM (a range ending exactly at the top of RAM is valid; len 0 is
+ * valid for gpa <= size), NULL otherwise. Overflow-safe for any inputs.
+ */
+void *guest_range(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+
+/* ---- console.c: guest output batching, guest input ---- */
+
+#define CONSOLE_BUF (64 * 1024)
+
+struct console {
+	int out_fd, in_fd;
+	size_t len;                 /* bytes waiting in buf */
+	bool in_eof;                /* stdin reached EOF or failed: DR stays clear */
+	size_t in_pos, in_len;      /* unread bytes in inbuf */
+	int out_errno;              /* first write error, 0 if none */
+	unsigned char buf[CONSOLE_BUF];
+	unsigned char inbuf[4096];
+};
+
+/* console_init: output to out_fd, input from in_fd; nothing buffered. */
+void console_init(struct console *c, int out_fd, int in_fd);
+
+/*
+ * console_put: append one guest byte. Flushes when the buffer fills.
+ * Returns 0, or -1 when output has failed (c->out_errno says why; EPIPE
+ * when the reader went away); bytes are never dropped before that.
+ */
+int console_put(struct console *c, unsigned char byte);
+
+/*
+ * console_flush: write every buffered byte, retrying short writes, EINTR
+ * and EAGAIN (waiting with poll). Returns 0, or -1 with c->out_errno set.
+ */
+int console_flush(struct console *c);
+
+/*
+ * console_rx_ready: true when a byte of input is waiting; never blocks.
+ * After EOF (or a read error) it stays false.
+ */
+bool console_rx_ready(struct console *c);
+
+/* console_getc: the next input byte, or 0 when none is waiting. */
+unsigned char console_getc(struct console *c);
+
+/* ---- io.c: port I/O dispatch through a table ---- */
+
+/* How a port access ends: go on, or end the run for the reason in bus->end. */
+enum io_result { IO_OK = 0, IO_END = 1 };
+
+/* Why a run ended. Filled by devices and the run loop; read by main.c. */
+enum end_kind {
+	END_NONE,
+	END_HALT,      /* HLT: status 0 */
+	END_EXIT,      /* the guest asked, through an exit port: status */
+	END_FAULT,     /* a guest fault, already reported on stderr */
+	END_TIMEOUT,   /* --timeout expired */
+	END_SIGNAL,    /* signal signo arrived */
+	END_OUTPUT,    /* writing guest output failed: errno_value */
+	END_HOST,      /* KVM or host failure, already reported on stderr */
+};
+
+struct run_end {
+	enum end_kind kind;
+	int status;         /* END_EXIT */
+	int signo;          /* END_SIGNAL */
+	int errno_value;    /* END_OUTPUT */
+	char why[160];      /* END_FAULT: the one-line summary */
+};
+
+struct io_bus;
+typedef enum io_result (*port_in_fn)(struct io_bus *bus, void *dev, uint16_t port,
+				     unsigned size, uint32_t *val);
+typedef enum io_result (*port_out_fn)(struct io_bus *bus, void *dev, uint16_t port,
+				      unsigned size, uint32_t val);
+
+struct port_dev {
+	const char *name;
+	uint16_t base, len;
+	port_in_fn in;          /* NULL: reads return all ones */
+	port_out_fn out;        /* NULL: writes are ignored */
+	void *dev;
+	bool batches_output;    /* accesses do not force an output flush (the UART) */
+};
+
+#define IO_MAX_DEVS 15
+
+struct io_bus {
+	uint8_t map[65536];                 /* port -> device index + 1, 0 = no device */
+	struct port_dev devs[IO_MAX_DEVS];
+	unsigned ndevs;
+	struct run_end *end;                /* where a device records why the run ends */
+	uint64_t (*counts)[2];              /* per port [in, out] accesses, or NULL */
+	uint64_t unclaimed;                 /* accesses to ports with no device */
+	uint8_t *reported;                  /* per port bit 0 in, bit 1 out: reported by -v, or NULL */
+	bool verbose;
+};
+
+/* io_init: an empty bus; counts and verbose reports only if asked. Returns -1 on ENOMEM. */
+int io_init(struct io_bus *bus, struct run_end *end, bool count, bool verbose);
+void io_free(struct io_bus *bus);
+
+/*
+ * io_attach: claim ports [d->base, d->base + d->len) for a device.
+ * Returns 0, or -1 if the range wraps, overlaps another device or the
+ * table is full (a programming error, reported on stderr).
+ */
+int io_attach(struct io_bus *bus, const struct port_dev *d);
+
+/*
+ * io_exit: carry out one KVM_EXIT_IO described by run (of run_size bytes):
+ * count accesses of size bytes each at io.port, data packed from
+ * data_offset; the data pointer advances, the port does not. A run whose
+ * size, count or data offset do not fit inside run_size is a guest fault
+ * recorded in bus->end. Returns IO_END when the run must end.
+ */
+enum io_result io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size);
+
+/* io_batches: true if the device at port batches output (no flush needed). */
+bool io_batches(const struct io_bus *bus, uint16_t port);
+
+/* io_fault: record a guest fault with a printf-style summary; returns IO_END. */
+enum io_result io_fault(struct io_bus *bus, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- uart.c: COM1, a 16550 as a polling driver sees it ---- */
+
+struct uart {
+	struct console *con;
+	uint16_t base;
+	uint8_t ier, iir_thri, lcr, mcr, scr, dll, dlm, fcr;
+};
+
+/* uart_attach: put a UART at base on the bus, feeding con. */
+int uart_attach(struct uart *u, struct io_bus *bus, uint16_t base, struct console *con);
+
+/* ---- exitport.c: the exit ports ---- */
+
+/* exitport_attach: QEMU's isa-debug-exit at 0xf4 and kvmrun's exact exit at 0xf8. */
+int exitport_attach(struct io_bus *bus);
+
+/* ---- stop.c: signals and timers that end or interrupt KVM_RUN ---- */
+
+/*
+ * stop_init: install handlers for SIGINT, SIGTERM, SIGHUP, the timeout and
+ * the output-flush tick; ignore SIGPIPE. Each handler only sets a flag and
+ * run->immediate_exit, so KVM_RUN returns EINTR race-free.
+ * Returns 0, or -1 (reported) on failure.
+ */
+int stop_init(struct kvm_run *run);
+
+/* stop_start_timeout: start counting the timeout now (0: none). */
+int stop_start_timeout(uint64_t timeout_ns);
+
+/* stop_arm_flush: ask for a flush tick in 10 ms, unless one is already armed. */
+void stop_arm_flush(void);
+
+/* stop_fini: detach from the run page and delete the timers; call before vm_close. */
+void stop_fini(void);
+
+/* What interrupted KVM_RUN; flags are cleared as they are read. */
+struct stop_flags {
+	int signo;        /* a terminating signal, or 0 */
+	bool timed_out;
+	bool flush_due;
+};
+void stop_take(struct stop_flags *f);
+
+/* ---- the VM (kvm.c) ---- */
+
+struct vm_stats {
+	uint64_t exits[64];      /* by KVM exit reason; the last slot counts reasons beyond */
+	uint64_t run_ns;         /* time spent inside KVM_RUN */
+	uint64_t start_ns;       /* when main() started */
+	uint64_t setup_ns;       /* main() start to first KVM_RUN */
+	uint64_t total_ns;       /* main() start to end of run */
+};
+
+struct vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	int api_version;
+	struct kvm_run *run;
+	size_t run_size;
+	struct guest_mem mem;
+	enum cpu_mode mode;
+	struct io_bus bus;
+	struct console con;
+	struct uart com1;
+	struct run_end end;
+	bool stats_on, verbose;
+	struct vm_stats stats;
+};
+
+/*
+ * vm_open: open /dev/kvm (path), check API version 12 and every capability
+ * used, create the VM with mem_bytes of RAM in one slot (reserved lazily,
+ * never executable on the host) and one VCPU with the host's supported
+ * CPUID. Returns 0, or -1 after one line on stderr that says what failed
+ * and what to do.
+ */
+int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes);
+
+/* vm_close: release everything vm_open and the run acquired. */
+void vm_close(struct vm *vm);
+
+/*
+ * vm_attach_devices: console on stdout/stdin, COM1, the exit ports.
+ * Returns 0 or -1 (reported).
+ */
+int vm_attach_devices(struct vm *vm);
+
+/*
+ * vm_run: run the VCPU until the guest halts, exits, faults, or a timeout
+ * or signal ends it. Guest output is batched and flushed at every exit
+ * that is not the UART's, every 10 ms while output waits, and before
+ * returning. Fills vm->end; returns nothing else.
+ */
+void vm_run(struct vm *vm, uint64_t timeout_ns);
+
+/* vm_report_stats: the --stats lines on f. */
+void vm_report_stats(const struct vm *vm, FILE *f);
+
+/* ---- cpu.c: entry state per mode ---- */
+
+/* cpu_region_end: end of the runner region the mode writes in RAM (0: none). */
+uint64_t cpu_region_end(enum cpu_mode mode, uint64_t mem_bytes);
+
+/*
+ * cpu_check_entry: can an image of size bytes load and start at entry in
+ * this mode? Returns 0, or -1 with a reason in why (len bytes) and *status
+ * set to EXIT_USAGE (entry itself unusable) or EXIT_BAD_GUEST (the image
+ * does not fit or overlaps the runner region).
+ */
+int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
+		    uint64_t size, char *why, size_t len, int *status);
+
+/*
+ * cpu_setup: write the mode's GDT and page tables into RAM and set the
+ * VCPU's registers so that execution starts at entry. Returns 0 or -1
+ * (reported).
+ */
+int cpu_setup(struct vm *vm, enum cpu_mode mode, uint64_t entry);
+
+/* ---- load.c ---- */
+
+/*
+ * load_flat: read the whole file at path into RAM at entry (after
+ * cpu_check_entry). Returns 0, or -1 with a one-line error on stderr and
+ * *status set to EXIT_BAD_GUEST, EXIT_USAGE or EXIT_HOST.
+ */
+int load_open(const char *path, int *fd, uint64_t *size, int *status);
+int load_flat(struct vm *vm, int fd, uint64_t size, uint64_t entry, const char *path);
+
+/* ---- dump.c ---- */
+
+/* dump_vcpu: registers, segments, control registers and code bytes at RIP. */
+void dump_vcpu(const struct vm *vm, FILE *f);
+
+/* dump_regs_brief: the entry registers for -v. */
+void dump_regs_brief(const struct vm *vm, FILE *f);
+
+/* now_ns: CLOCK_MONOTONIC in nanoseconds. */
+uint64_t now_ns(void);
+
+#endif

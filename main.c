@@ -1,0 +1,271 @@
+/* kvmrun: command line, start-up order, and the one place outcomes become exit statuses. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+#define USAGE "usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)"
+
+struct options {
+	uint64_t mem, entry, timeout_ns;
+	bool entry_set, stats, verbose;
+	enum cpu_mode mode;
+	const char *timeout_arg;
+	const char *guest;
+};
+
+static void help(void)
+{
+	printf("usage: kvmrun [OPTIONS] GUEST\n"
+	       "Run the flat binary GUEST in a KVM virtual machine with one VCPU. What the guest\n"
+	       "writes to COM1 (port 0x3f8) appears on stdout, byte for byte; stdin feeds COM1.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -m, --mem SIZE       guest RAM; a plain number is MiB, or use a K, M, G or T\n"
+	       "                       suffix (default 16; a multiple of 4K, at most 512G)\n"
+	       "  -e, --entry ADDR     load GUEST at ADDR and start there (0x-hex or decimal);\n"
+	       "                       default 0x10000 in real mode, 0x100000 otherwise\n"
+	       "  -M, --mode MODE      CPU state at entry: real (default), protected, long\n"
+	       "  -t, --timeout SECS   stop a guest still running after SECS seconds (fractions ok)\n"
+	       "  -s, --stats          at exit, print VM exits by reason and port, and timings\n"
+	       "  -v, --verbose        print the VM setup before running\n"
+	       "  -h, --help           print this help\n"
+	       "  -V, --version        print the version\n"
+	       "\n"
+	       "Guest ports: 0x3f8-0x3ff COM1 (16550); 0xf4 QEMU isa-debug-exit: writing v ends\n"
+	       "with status (v << 1) | 1; 0xf8 kvmrun exit: writing v (0-255) ends with status v.\n"
+	       "HLT ends the run with status 0.\n"
+	       "\n"
+	       "Exit status:\n"
+	       "  0        the guest halted (HLT) or wrote 0 to port 0xf8\n"
+	       "  1-255    the guest's own status through port 0xf4 (odd values) or 0xf8 (any)\n"
+	       "  2        usage error: bad option, value or operand\n"
+	       "  100      guest fault: triple fault, access outside RAM, emulation failure\n"
+	       "  102      host or KVM failure: /dev/kvm, capability, ioctl, memory, output\n"
+	       "  104      unusable guest file: missing, unreadable, empty, too large\n"
+	       "  124      --timeout expired\n"
+	       "  128+N    stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM);\n"
+	       "           141 when stdout's reader went away (EPIPE)\n");
+}
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "kvmrun: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; " USAGE "\n");
+	exit(EXIT_USAGE);
+}
+
+static void bad_value(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, "kvmrun: %s '%s': %s; " USAGE "\n", opt, val, why);
+	exit(EXIT_USAGE);
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longs[] = {
+		{ "mem", required_argument, NULL, 'm' },
+		{ "entry", required_argument, NULL, 'e' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *why;
+	int c;
+
+	*o = (struct options){ .mem = GUEST_MEM_DEFAULT, .mode = MODE_REAL };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:e:M:t:svhV", longs, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (parse_size(optarg, &o->mem, &why) < 0)
+				bad_value("--mem", optarg, why);
+			if (o->mem % GUEST_PAGE)
+				bad_value("--mem", optarg, "not a multiple of 4K");
+			if (o->mem > GUEST_MEM_MAX)
+				bad_value("--mem", optarg, "more than kvmrun's maximum of 512G");
+			break;
+		case 'e':
+			if (parse_addr(optarg, &o->entry, &why) < 0)
+				bad_value("--entry", optarg, why);
+			o->entry_set = true;
+			break;
+		case 'M':
+			if (parse_mode(optarg, &o->mode) < 0)
+				bad_value("--mode", optarg, "not one of real, protected, long");
+			break;
+		case 't':
+			if (parse_seconds(optarg, &o->timeout_ns, &why) < 0)
+				bad_value("--timeout", optarg, why);
+			o->timeout_arg = optarg;
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			help();
+			exit(0);
+		case 'V':
+			printf("kvmrun %s\n", KVMRUN_VERSION);
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			if (optopt)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		usage_error("no GUEST given");
+	if (argc - optind > 1)
+		usage_error("one GUEST only, but '%s' follows '%s'", argv[optind + 1], argv[optind]);
+	o->guest = argv[optind];
+	if (!o->entry_set)
+		o->entry = o->mode == MODE_REAL ? GUEST_ENTRY_REAL : GUEST_ENTRY_FLAT;
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	default: return "a signal";
+	}
+}
+
+/* The outcome of the run, reported on stderr and turned into the exit status. */
+static int finish(struct vm *vm, const struct options *o)
+{
+	const struct run_end *e = &vm->end;
+	int status = EXIT_HOST;
+
+	switch (e->kind) {
+	case END_HALT:
+		status = 0;
+		break;
+	case END_EXIT:
+		status = e->status;
+		break;
+	case END_FAULT:
+		fprintf(stderr, "kvmrun: guest fault: %s\n", e->why);
+		dump_vcpu(vm, stderr);
+		status = EXIT_GUEST_FAULT;
+		break;
+	case END_TIMEOUT:
+		fprintf(stderr, "kvmrun: guest still running after %s s (--timeout); stopped it\n",
+			o->timeout_arg);
+		status = EXIT_TIMEOUT;
+		break;
+	case END_SIGNAL:
+		fprintf(stderr, "kvmrun: stopped by %s\n", signal_name(e->signo));
+		status = EXIT_SIGNAL_BASE + e->signo;
+		break;
+	case END_OUTPUT:
+		if (e->errno_value == EPIPE) {
+			fprintf(stderr, "kvmrun: stdout was closed by its reader (EPIPE); stopped the guest\n");
+			status = EXIT_SIGNAL_BASE + SIGPIPE;
+		} else {
+			fprintf(stderr, "kvmrun: writing guest output to stdout failed: %s\n",
+				strerror(e->errno_value));
+		}
+		break;
+	case END_HOST:
+	case END_NONE:
+		break;
+	}
+	if (vm->con.out_errno && e->kind != END_OUTPUT)
+		fprintf(stderr, "kvmrun: some guest output was lost: stdout: %s\n", strerror(vm->con.out_errno));
+	if (o->verbose && (e->kind == END_HALT || e->kind == END_EXIT))
+		fprintf(stderr, "kvmrun: guest %s; exit status %d\n",
+			e->kind == END_HALT ? "halted" : "exited", status);
+	return status;
+}
+
+static void verbose_setup(const struct vm *vm, const struct options *o, uint64_t size)
+{
+	uint64_t region = cpu_region_end(o->mode, o->mem);
+
+	fprintf(stderr, "kvmrun: KVM API version %d on /dev/kvm\n", vm->api_version);
+	fprintf(stderr, "kvmrun: RAM %llu KiB (0x%llx bytes) in one slot at guest-physical 0x0\n",
+		(unsigned long long)(o->mem >> 10), (unsigned long long)o->mem);
+	fprintf(stderr, "kvmrun: guest '%s': %llu bytes at 0x%llx-0x%llx, %s mode, entry 0x%llx\n",
+		o->guest, (unsigned long long)size, (unsigned long long)o->entry,
+		(unsigned long long)(o->entry + size - 1), mode_name(o->mode), (unsigned long long)o->entry);
+	if (region)
+		fprintf(stderr, "kvmrun: runner tables (GDT%s) at 0x%llx-0x%llx\n",
+			o->mode == MODE_LONG ? ", page tables" : "", GUEST_GDT,
+			(unsigned long long)(region - 1));
+	dump_regs_brief(vm, stderr);
+}
+
+int main(int argc, char **argv)
+{
+	static struct vm vm;	/* large (port table, output buffer): not on the stack */
+	struct options o;
+	uint64_t size;
+	char why[256];
+	int fd, status;
+
+	vm.stats.start_ns = now_ns();
+	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
+	parse_options(argc, argv, &o);
+
+	if (load_open(o.guest, &fd, &size, &status) < 0)
+		return status;
+	if (cpu_check_entry(o.mode, o.mem, o.entry, size, why, sizeof why, &status) < 0) {
+		if (status == EXIT_USAGE)
+			fprintf(stderr, "kvmrun: %s; " USAGE "\n", why);
+		else
+			fprintf(stderr, "kvmrun: guest '%s': %s\n", o.guest, why);
+		return status;
+	}
+
+	vm.stats_on = o.stats;
+	vm.verbose = o.verbose;
+	if (vm_open(&vm, "/dev/kvm", o.mem) < 0) {
+		vm_close(&vm);
+		return EXIT_HOST;
+	}
+	if (load_flat(&vm, fd, size, o.entry, o.guest) < 0) {
+		vm_close(&vm);
+		return EXIT_BAD_GUEST;
+	}
+	close(fd);
+	if (cpu_setup(&vm, o.mode, o.entry) < 0 || vm_attach_devices(&vm) < 0 ||
+	    stop_init(vm.run) < 0) {
+		vm_close(&vm);
+		return EXIT_HOST;
+	}
+	if (o.verbose)
+		verbose_setup(&vm, &o, size);
+
+	vm_run(&vm, o.timeout_ns);
+	stop_fini();
+	vm.stats.total_ns = now_ns() - vm.stats.start_ns;
+	status = finish(&vm, &o);
+	if (o.stats)
+		vm_report_stats(&vm, stderr);
+	vm_close(&vm);
+	return status;
+}

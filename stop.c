@@ -1,0 +1,117 @@
+/*
+ * What ends or interrupts KVM_RUN from outside the guest: SIGINT, SIGTERM,
+ * SIGHUP, the --timeout timer and the 10 ms output-flush tick. Handlers only
+ * set a flag and run->immediate_exit: KVM_RUN either sees immediate_exit
+ * when it starts or is interrupted by the signal, and returns EINTR.
+ */
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "kvm.h"
+
+#define FLUSH_TICK_NS 10000000L
+#define SIG_TIMEOUT SIGALRM
+#define SIG_FLUSH   SIGURG	/* ignored by default if it ever escapes */
+
+static struct kvm_run *volatile run_page;
+static volatile sig_atomic_t got_signal, got_timeout, got_flush, flush_armed;
+static timer_t timeout_timer, flush_timer;
+
+static void on_signal(int sig)
+{
+	if (sig == SIG_TIMEOUT)
+		got_timeout = 1;
+	else if (sig == SIG_FLUSH)
+		got_flush = 1;
+	else if (!got_signal)
+		got_signal = sig;
+	if (run_page)
+		run_page->immediate_exit = 1;
+}
+
+static int make_timer(int sig, timer_t *t)
+{
+	struct sigevent ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = sig;
+	if (timer_create(CLOCK_MONOTONIC, &ev, t) < 0) {
+		perror("kvmrun: cannot create a timer (timer_create)");
+		return -1;
+	}
+	return 0;
+}
+
+int stop_init(struct kvm_run *run)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIG_TIMEOUT, SIG_FLUSH };
+	struct sigaction sa;
+	sigset_t unblock;
+
+	run_page = run;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;	/* no SA_RESTART: KVM_RUN must return EINTR */
+	sigfillset(&sa.sa_mask);
+	sigemptyset(&unblock);
+	for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		if (sigaction(sigs[i], &sa, NULL) < 0) {
+			perror("kvmrun: cannot install a signal handler");
+			return -1;
+		}
+		sigaddset(&unblock, sigs[i]);
+	}
+	/* A writer whose reader left gets EPIPE and says so, instead of dying. */
+	signal(SIGPIPE, SIG_IGN);
+	sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+	if (make_timer(SIG_TIMEOUT, &timeout_timer) < 0)
+		return -1;
+	return make_timer(SIG_FLUSH, &flush_timer);
+}
+
+int stop_start_timeout(uint64_t timeout_ns)
+{
+	struct itimerspec its;
+
+	if (!timeout_ns)
+		return 0;
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_sec = (time_t)(timeout_ns / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(timeout_ns % 1000000000ULL);
+	if (timer_settime(timeout_timer, 0, &its, NULL) < 0) {
+		perror("kvmrun: cannot start the timeout timer");
+		return -1;
+	}
+	return 0;
+}
+
+void stop_arm_flush(void)
+{
+	struct itimerspec its;
+
+	if (flush_armed)
+		return;
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_nsec = FLUSH_TICK_NS;
+	if (timer_settime(flush_timer, 0, &its, NULL) == 0)
+		flush_armed = 1;
+}
+
+void stop_fini(void)
+{
+	run_page = NULL;	/* from here on a late signal touches no unmapped page */
+	timer_delete(timeout_timer);
+	timer_delete(flush_timer);
+}
+
+void stop_take(struct stop_flags *f)
+{
+	f->signo = got_signal;
+	f->timed_out = got_timeout;
+	f->flush_due = got_flush;
+	if (f->flush_due) {
+		got_flush = 0;
+		flush_armed = 0;
+	}
+}

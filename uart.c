@@ -1,0 +1,141 @@
+/*
+ * COM1 as a polling driver sees a 16550: THR bytes go to stdout exactly,
+ * RBR bytes come from stdin, LSR reports THRE|TEMT and DR, the other
+ * registers read back what was written. No interrupts are raised; IIR
+ * still reports the source a driver enabled, as the chip would.
+ * An access wider than a byte is split into byte accesses at successive
+ * ports, as the ISA bus does for an 8-bit device.
+ */
+#include <linux/serial_reg.h>
+
+#include "kvm.h"
+
+static bool rx_ready(struct uart *u)
+{
+	if (u->mcr & UART_MCR_LOOP)
+		return false;	/* loopback bytes are not modelled; input is stdin only */
+	return console_rx_ready(u->con);
+}
+
+static uint8_t reg_read(struct uart *u, unsigned reg)
+{
+	bool dlab = u->lcr & UART_LCR_DLAB;
+	uint8_t v;
+
+	switch (reg) {
+	case UART_RX:
+		return dlab ? u->dll : console_getc(u->con);
+	case UART_IER:
+		return dlab ? u->dlm : u->ier;
+	case UART_IIR:
+		v = UART_IIR_NO_INT;
+		if ((u->ier & UART_IER_RDI) && rx_ready(u)) {
+			v = UART_IIR_RDI;
+		} else if ((u->ier & UART_IER_THRI) && u->iir_thri) {
+			v = UART_IIR_THRI;
+			u->iir_thri = 0;	/* reading IIR clears a THRE report */
+		}
+		if (u->fcr & UART_FCR_ENABLE_FIFO)
+			v |= 0xc0;	/* FIFOs enabled, as a 16550A reports */
+		return v;
+	case UART_LCR:
+		return u->lcr;
+	case UART_MCR:
+		return u->mcr;
+	case UART_LSR:
+		return UART_LSR_THRE | UART_LSR_TEMT | (rx_ready(u) ? UART_LSR_DR : 0);
+	case UART_MSR:
+		if (u->mcr & UART_MCR_LOOP)	/* modem outputs fed back to inputs */
+			return (uint8_t)(((u->mcr & UART_MCR_DTR) ? UART_MSR_DSR : 0) |
+					 ((u->mcr & UART_MCR_RTS) ? UART_MSR_CTS : 0) |
+					 ((u->mcr & UART_MCR_OUT1) ? UART_MSR_RI : 0) |
+					 ((u->mcr & UART_MCR_OUT2) ? UART_MSR_DCD : 0));
+		return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+	default:
+		return u->scr;
+	}
+}
+
+/* Returns -1 when guest output could not be written. */
+static int reg_write(struct uart *u, unsigned reg, uint8_t v)
+{
+	bool dlab = u->lcr & UART_LCR_DLAB;
+
+	switch (reg) {
+	case UART_TX:
+		if (dlab) {
+			u->dll = v;
+			return 0;
+		}
+		u->iir_thri = 1;	/* the byte left at once: THR is empty again */
+		if (u->mcr & UART_MCR_LOOP)
+			return 0;
+		return console_put(u->con, v);
+	case UART_IER:
+		if (dlab) {
+			u->dlm = v;
+		} else {
+			if ((v & UART_IER_THRI) && !(u->ier & UART_IER_THRI))
+				u->iir_thri = 1;
+			u->ier = v & 0x0f;
+		}
+		return 0;
+	case UART_FCR:
+		u->fcr = v & (UART_FCR_ENABLE_FIFO | 0xc0);
+		return 0;
+	case UART_LCR:
+		u->lcr = v;
+		return 0;
+	case UART_MCR:
+		u->mcr = v & 0x1f;
+		return 0;
+	case UART_SCR:
+		u->scr = v;
+		return 0;
+	default:	/* LSR and MSR are read-only */
+		return 0;
+	}
+}
+
+static enum io_result uart_in(struct io_bus *bus, void *dev, uint16_t port,
+			      unsigned size, uint32_t *val)
+{
+	struct uart *u = dev;
+	unsigned first = (unsigned)(port - u->base);
+	uint32_t v = 0xffffffffu;
+
+	(void)bus;
+	for (unsigned i = 0; i < size && first + i < 8; i++) {
+		v &= ~(0xffu << (8 * i));
+		v |= (uint32_t)reg_read(u, first + i) << (8 * i);
+	}
+	*val = v;
+	return IO_OK;
+}
+
+static enum io_result uart_out(struct io_bus *bus, void *dev, uint16_t port,
+			       unsigned size, uint32_t val)
+{
+	struct uart *u = dev;
+	unsigned first = (unsigned)(port - u->base);
+
+	for (unsigned i = 0; i < size && first + i < 8; i++) {
+		if (reg_write(u, first + i, (uint8_t)(val >> (8 * i))) < 0) {
+			bus->end->kind = END_OUTPUT;
+			bus->end->errno_value = u->con->out_errno;
+			return IO_END;
+		}
+	}
+	return IO_OK;
+}
+
+int uart_attach(struct uart *u, struct io_bus *bus, uint16_t base, struct console *con)
+{
+	struct port_dev d = {
+		.name = "COM1", .base = base, .len = 8,
+		.in = uart_in, .out = uart_out, .dev = u, .batches_output = true,
+	};
+
+	*u = (struct uart){ .con = con, .base = base };
+	return io_attach(bus, &d);
+}
