@@ -1,0 +1,68 @@
+# Real mode proof: prints CR0, CS, DS, SS and SP as they were at entry.
+# Expected at the default entry: "real cr0=00000010 cs=1000 ds=1000 ss=0000 sp=0000"
+	.code16
+	.include "kvmrun.inc"
+	.text
+	.globl _start
+_start:
+	mov	%sp, %bp		# before any push
+	mov	$msg_cr0, %si
+	call	puts
+	mov	%cr0, %eax
+	call	hex32
+	mov	$msg_cs, %si
+	call	puts
+	mov	%cs, %ax
+	call	hex16
+	mov	$msg_ds, %si
+	call	puts
+	mov	%ds, %ax
+	call	hex16
+	mov	$msg_ss, %si
+	call	puts
+	mov	%ss, %ax
+	call	hex16
+	mov	$msg_sp, %si
+	call	puts
+	mov	%bp, %ax
+	call	hex16
+	mov	$'\n', %al
+	mov	$COM1, %dx
+	out	%al, %dx
+	hlt
+
+puts:					# DS:SI, NUL-terminated
+	mov	$COM1, %dx
+1:	lodsb
+	test	%al, %al
+	jz	2f
+	out	%al, %dx
+	jmp	1b
+2:	ret
+
+hex32:					# EAX as 8 hex digits
+	mov	%eax, %ebx
+	mov	$8, %cx
+	jmp	hexloop
+hex16:					# AX as 4 hex digits
+	mov	%ax, %bx
+	shl	$16, %ebx
+	mov	$4, %cx
+hexloop:
+	mov	$COM1, %dx
+1:	rol	$4, %ebx
+	mov	%bl, %al
+	and	$0xf, %al
+	add	$'0', %al
+	cmp	$'9', %al
+	jbe	2f
+	add	$('a' - '9' - 1), %al
+2:	out	%al, %dx
+	loop	1b
+	ret
+
+msg_cr0: .asciz "real cr0="
+msg_cs:	.asciz " cs="
+msg_ds:	.asciz " ds="
+msg_ss:	.asciz " ss="
+msg_sp:	.asciz " sp="
