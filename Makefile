@@ -12,6 +12,8 @@ LD      ?= ld
 OBJCOPY ?= objcopy
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
+# A flat guest is one RWX segment by nature; newer ld warns about it, older ld lacks the switch.
+LD_NORWX := $(shell $(LD) --help 2>/dev/null | grep -q -- --no-warn-rwx-segments && echo --no-warn-rwx-segments)
 
 SRCS := main.c kvm.c cpu.c load.c io.c uart.c exitport.c console.c stop.c dump.c parse.c
 OBJS := $(SRCS:.c=.o)
@@ -40,7 +42,7 @@ link_addr = $(if $(filter prot_% long_%,$(notdir $(1))),0x100000,0)
 %.o: %.S guest/kvmrun.inc
 	$(AS) --64 -I guest -o $@ $<
 %.elf: %.o
-	$(LD) -m elf_x86_64 --no-warn-rwx-segments -N -e 0 -Ttext=$(call link_addr,$*) -o $@ $<
+	$(LD) -m elf_x86_64 $(LD_NORWX) -N -e 0 -Ttext=$(call link_addr,$*) -o $@ $<
 %.bin: %.elf
 	$(OBJCOPY) -O binary $< $@
 .PRECIOUS: %.elf
@@ -52,7 +54,7 @@ tests/unit: tests/unit.c $(LIB_OBJS) kvm.h
 	$(CC) $(KCFLAGS) -I. -o $@ tests/unit.c $(LIB_OBJS)
 
 test: all $(TEST_GUESTS) tests/unit tests/fakekvm.so
-	bats tests
+	bats $(BATS_FLAGS) tests
 
 tests/fakekvm.so: tests/fakekvm.c
 	$(CC) $(KCFLAGS) -fPIC -shared -o $@ $< -ldl

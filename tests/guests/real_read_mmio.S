@@ -1,4 +1,4 @@
-# Real mode: reads 1 byte at linear 0x1fffff via FS = 0x1fff0 >> 4... which is
+# Real mode: reads 1 byte at linear 0x100000 (FS = 0xffff, offset 0x10), which is
 # beyond --mem 1 (1 MiB) of RAM: an MMIO read exit. Prints "before\n" first.
 	.code16
 	.include "kvmrun.inc"
