@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "kvm.h"
@@ -16,6 +17,16 @@ void console_init(struct console *c, int out_fd, int in_fd)
 	c->in_eof = false;
 	c->in_pos = c->in_len = 0;
 	c->out_errno = 0;
+	c->give_up = NULL;
+}
+
+static int interrupted(struct console *c)
+{
+	if (c->give_up && c->give_up()) {
+		c->out_errno = EINTR;
+		return 1;
+	}
+	return 0;
 }
 
 int console_flush(struct console *c)
@@ -31,22 +42,34 @@ int console_flush(struct console *c)
 			done += (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR) {
+			if (interrupted(c))
+				goto keep;
 			continue;
+		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			/* A non-blocking stdout: wait until the reader catches up. */
 			struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
-			if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-				c->out_errno = errno;
-				return -1;
+
+			if (poll(&p, 1, -1) < 0) {
+				if (errno != EINTR)
+					c->out_errno = errno;
+				else if (!interrupted(c))
+					continue;
+				goto keep;
 			}
 			continue;
 		}
 		c->out_errno = n < 0 ? errno : EIO;
-		return -1;
+		goto keep;
 	}
 	c->len = 0;
 	return 0;
+keep:
+	/* What was written is gone from the buffer; the rest is lost with the reader. */
+	memmove(c->buf, c->buf + done, c->len - done);
+	c->len -= done;
+	return -1;
 }
 
 int console_put(struct console *c, unsigned char byte)

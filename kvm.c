@@ -197,6 +197,7 @@ void vm_close(struct vm *vm)
 int vm_attach_devices(struct vm *vm)
 {
 	console_init(&vm->con, STDOUT_FILENO, STDIN_FILENO);
+	vm->con.give_up = stop_give_up;
 	if (io_init(&vm->bus, &vm->end, vm->stats_on, vm->verbose) < 0) {
 		fprintf(stderr, "kvmrun: out of memory for the port table\n");
 		return -1;
@@ -241,6 +242,18 @@ static bool fault(struct vm *vm, const char *fmt, ...)
 	return true;
 }
 
+static bool on_interrupt(struct vm *vm);
+
+/* A flush failed: the reader left (END_OUTPUT), or a stop gave up on a stuck reader. */
+static bool output_failed(struct vm *vm)
+{
+	if (vm->con.out_errno == EINTR)
+		return on_interrupt(vm);
+	vm->end.kind = END_OUTPUT;
+	vm->end.errno_value = vm->con.out_errno;
+	return true;
+}
+
 /* Each handler returns true when the run ends (vm->end says why). */
 typedef bool exit_fn(struct vm *vm);
 
@@ -258,9 +271,7 @@ static bool on_io(struct vm *vm)
 	}
 	if (console_flush(&vm->con) == 0)
 		return false;
-	vm->end.kind = END_OUTPUT;
-	vm->end.errno_value = vm->con.out_errno;
-	return true;
+	return output_failed(vm);
 }
 
 static bool on_hlt(struct vm *vm)
@@ -349,11 +360,8 @@ static bool on_interrupt(struct vm *vm)
 		vm->end.kind = END_TIMEOUT;
 		return true;
 	}
-	if (f.flush_due && console_flush(&vm->con) < 0) {
-		vm->end.kind = END_OUTPUT;
-		vm->end.errno_value = vm->con.out_errno;
-		return true;
-	}
+	if (f.flush_due && console_flush(&vm->con) < 0)
+		return output_failed(vm);
 	return false;
 }
 
@@ -390,7 +398,8 @@ void vm_run(struct vm *vm, uint64_t timeout_ns)
 		else
 			done = on_other(vm);
 	}
-	if (console_flush(&vm->con) < 0 && (vm->end.kind == END_HALT || vm->end.kind == END_EXIT)) {
+	if (console_flush(&vm->con) < 0 && (vm->end.kind == END_HALT || vm->end.kind == END_EXIT) &&
+	    vm->con.out_errno != EINTR) {
 		vm->end.kind = END_OUTPUT;
 		vm->end.errno_value = vm->con.out_errno;
 	}

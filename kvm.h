@@ -115,6 +115,7 @@ struct console {
 	bool in_eof;                /* stdin reached EOF or failed: DR stays clear */
 	size_t in_pos, in_len;      /* unread bytes in inbuf */
 	int out_errno;              /* first write error, 0 if none */
+	bool (*give_up)(void);      /* asked when a write is interrupted: stop trying? (NULL: never) */
 	unsigned char buf[CONSOLE_BUF];
 	unsigned char inbuf[4096];
 };
@@ -131,7 +132,10 @@ int console_put(struct console *c, unsigned char byte);
 
 /*
  * console_flush: write every buffered byte, retrying short writes, EINTR
- * and EAGAIN (waiting with poll). Returns 0, or -1 with c->out_errno set.
+ * and EAGAIN (waiting with poll). When a write is interrupted and
+ * c->give_up() says so, it stops with out_errno EINTR: a reader that never
+ * reads cannot hold kvmrun past a timeout or signal. Returns 0, or -1 with
+ * c->out_errno set.
  */
 int console_flush(struct console *c);
 
@@ -255,6 +259,14 @@ int stop_start_timeout(uint64_t timeout_ns);
 
 /* stop_arm_flush: ask for a flush tick in 10 ms, unless one is already armed. */
 void stop_arm_flush(void);
+
+/*
+ * stop_give_up: for console.give_up. False while no signal or timeout is
+ * pending; once one is, true after a grace of STOP_GRACE_NS, and until then
+ * it keeps a 10 ms tick running so a blocked write is interrupted again.
+ */
+#define STOP_GRACE_NS 1000000000ULL
+bool stop_give_up(void);
 
 /* stop_fini: detach from the run page and delete the timers; call before vm_close. */
 void stop_fini(void);

@@ -194,7 +194,10 @@ static int finish(struct vm *vm, const struct options *o)
 	case END_NONE:
 		break;
 	}
-	if (vm->con.out_errno && e->kind != END_OUTPUT)
+	if (vm->con.out_errno == EINTR)
+		fprintf(stderr, "kvmrun: stdout's reader stopped reading; %zu bytes of guest output were not written\n",
+			vm->con.len);
+	else if (vm->con.out_errno && e->kind != END_OUTPUT)
 		fprintf(stderr, "kvmrun: some guest output was lost: stdout: %s\n", strerror(vm->con.out_errno));
 	if (o->verbose && (e->kind == END_HALT || e->kind == END_EXIT))
 		fprintf(stderr, "kvmrun: guest %s; exit status %d\n",

@@ -98,6 +98,25 @@ void stop_arm_flush(void)
 		flush_armed = 1;
 }
 
+bool stop_give_up(void)
+{
+	static uint64_t deadline;
+	struct itimerspec its;
+	uint64_t t;
+
+	if (!got_signal && !got_timeout)
+		return false;
+	t = now_ns();
+	if (!deadline)
+		deadline = t + STOP_GRACE_NS;
+	if (t >= deadline)
+		return true;
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_nsec = FLUSH_TICK_NS;
+	timer_settime(flush_timer, 0, &its, NULL);
+	return false;
+}
+
 void stop_fini(void)
 {
 	run_page = NULL;	/* from here on a late signal touches no unmapped page */

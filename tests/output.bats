@@ -64,3 +64,20 @@ PY
 	[ "$(od -An -c "$BATS_TEST_TMPDIR/o")" = "$(printf 'Hello from a kvmrun guest!\n' | od -An -c)" ]
 	! grep -v '^kvmrun: ' "$BATS_TEST_TMPDIR/e"
 }
+
+@test "a reader that never reads cannot hold kvmrun past --timeout" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	# Holds the read end open with a one-page pipe, and never reads.
+	python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
+time.sleep(20)' "$BATS_TEST_TMPDIR/fifo" &
+	holder=$!
+	run --separate-stderr bash -c 'timeout 15 "$KVMRUN" --timeout 0.5 "$G/flood.bin" > "$1"' _ "$BATS_TEST_TMPDIR/fifo"
+	kill "$holder"
+	[ "$status" -eq 124 ]
+	[ "${stderr_lines[0]}" = "kvmrun: guest still running after 0.5 s (--timeout); stopped it" ]
+	[[ "${stderr_lines[1]}" =~ ^"kvmrun: stdout's reader stopped reading; "[0-9]+" bytes of guest output were not written"$ ]]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+}
