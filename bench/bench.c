@@ -1,0 +1,302 @@
+/*
+ * bench/bench: the driver behind `make bench`. Run from the repository root.
+ *
+ * Each comparison times command A against command B: 2 warm-up runs of
+ * each, then N timed runs interleaved A, B, A, B... so both sides share the
+ * machine's noise. A run is timed wall-clock with CLOCK_MONOTONIC from just
+ * before the spawn to the return of waitpid, stdin and stdout on /dev/null,
+ * stderr inherited. Any run that does not exit 0 aborts the benchmark.
+ * Before timing, kvmrun and bench/baseline must write byte-identical output
+ * for bench/out64k.bin.
+ *
+ * Environment: BENCH_RUNS timed runs per command (default 20).
+ * Exit status: 0 when the table is complete (a MISS is a result, not an
+ * error), 1 when a run failed or the outputs differ, 2 on bad BENCH_RUNS.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RUNS_DEFAULT   20
+#define RUNS_MAX       100000
+#define WARMUP         2
+#define RUN_TIMEOUT_S  60	/* a run that takes longer is hung: kill it and abort */
+#define OUT64K_BYTES   65536
+#define CAPTURE_MAX    (1 << 20)
+#define MAX_ARGS       6
+
+extern char **environ;
+
+struct comparison {
+	const char *name;
+	const char *a[MAX_ARGS], *b[MAX_ARGS];	/* NULL-terminated argv */
+	double goal;				/* median A / median B must be at most this */
+};
+
+static const struct comparison comparisons[] = {
+	{ "hello start-to-exit",
+	  { "./kvmrun", "guest/hello.bin", NULL },
+	  { "./bench/baseline", "guest/hello.bin", NULL }, 1.2 },
+	{ "64 KiB output, one OUT per byte",
+	  { "./kvmrun", "bench/out64k.bin", NULL },
+	  { "./bench/baseline", "bench/out64k.bin", NULL }, 1.1 },
+	{ "--mem 4096 vs --mem 16",
+	  { "./kvmrun", "--mem", "4096", "guest/hello.bin", NULL },
+	  { "./kvmrun", "--mem", "16", "guest/hello.bin", NULL }, 1.1 },
+};
+#define NCOMP (sizeof comparisons / sizeof comparisons[0])
+
+static const char *const needed_files[] = {
+	"./kvmrun", "./bench/baseline", "guest/hello.bin", "bench/out64k.bin",
+};
+
+struct summary {
+	double median, min, max;	/* milliseconds */
+};
+
+static int devnull = -1;
+static volatile sig_atomic_t child_pid, child_timed_out;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	child_timed_out = 1;
+	if (child_pid > 0)
+		kill((pid_t)child_pid, SIGKILL);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The command as a shell would show it, for tables and messages. */
+static const char *cmd_str(const char *const *argv)
+{
+	static char buf[NCOMP * 2][128];
+	static unsigned next;
+	char *s = buf[next++ % (sizeof buf / sizeof buf[0])];
+	size_t len = 0;
+
+	s[0] = '\0';
+	for (unsigned i = 0; argv[i] && len < sizeof buf[0]; i++)
+		len += (size_t)snprintf(s + len, sizeof buf[0] - len, "%s%s", i ? " " : "", argv[i]);
+	return s;
+}
+
+/* Start argv with stdin from /dev/null and stdout on out_fd; returns the pid. */
+static pid_t spawn(const char *const *argv, int out_fd)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int e;
+
+	if ((e = posix_spawn_file_actions_init(&fa)) != 0 ||
+	    (e = posix_spawn_file_actions_adddup2(&fa, devnull, STDIN_FILENO)) != 0 ||
+	    (e = posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO)) != 0) {
+		errno = e;
+		err(1, "preparing to run %s", cmd_str(argv));
+	}
+	e = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e != 0) {
+		errno = e;	/* posix_spawn returns the error; err() reads errno */
+		err(1, "cannot run %s", cmd_str(argv));
+	}
+	child_pid = pid;
+	alarm(RUN_TIMEOUT_S);
+	return pid;
+}
+
+/* Wait for pid; abort the benchmark unless it exited 0. */
+static void reap(pid_t pid, const char *const *argv)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			err(1, "waiting for %s", cmd_str(argv));
+	}
+	alarm(0);
+	child_pid = 0;
+	if (child_timed_out)
+		errx(1, "aborted: %s was still running after %d s", cmd_str(argv), RUN_TIMEOUT_S);
+	if (WIFSIGNALED(status))
+		errx(1, "aborted: %s was killed by signal %d (%s)", cmd_str(argv),
+		     WTERMSIG(status), strsignal(WTERMSIG(status)));
+	if (WEXITSTATUS(status) != 0)
+		errx(1, "aborted: %s exited with status %d, not 0", cmd_str(argv), WEXITSTATUS(status));
+}
+
+/* One timed run, stdout to /dev/null: milliseconds from spawn to exit. */
+static double time_run(const char *const *argv)
+{
+	uint64_t t0 = now_ns();
+	pid_t pid = spawn(argv, devnull);
+
+	reap(pid, argv);
+	return (double)(now_ns() - t0) / 1e6;
+}
+
+/* One run with stdout read through a pipe into buf; returns the byte count. */
+static size_t capture(const char *const *argv, unsigned char *buf, size_t cap)
+{
+	size_t len = 0;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		err(1, "pipe");
+	pid = spawn(argv, fds[1]);
+	close(fds[1]);
+	for (;;) {
+		ssize_t n = read(fds[0], buf + len, cap - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(1, "reading the output of %s", cmd_str(argv));
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == cap)
+			errx(1, "aborted: %s wrote more than %zu bytes", cmd_str(argv), cap);
+	}
+	close(fds[0]);
+	reap(pid, argv);
+	return len;
+}
+
+static void check_identical_output(void)
+{
+	static unsigned char a[CAPTURE_MAX], b[CAPTURE_MAX];
+	const char *const *ka = comparisons[1].a, *const *kb = comparisons[1].b;
+	size_t na = capture(ka, a, sizeof a), nb = capture(kb, b, sizeof b);
+
+	if (na != nb || memcmp(a, b, na) != 0)
+		errx(1, "aborted: output identical: no: %s wrote %zu bytes, %s wrote %zu bytes%s",
+		     cmd_str(ka), na, cmd_str(kb), nb, na == nb ? ", with different contents" : "");
+	if (na != OUT64K_BYTES)
+		errx(1, "aborted: both wrote %zu bytes for bench/out64k.bin, not %d", na, OUT64K_BYTES);
+	printf("output identical: yes (%s and %s, %zu bytes each)\n\n", cmd_str(ka), cmd_str(kb), na);
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Sorts t in place. */
+static struct summary summarize(double *t, unsigned n)
+{
+	qsort(t, n, sizeof t[0], cmp_double);
+	return (struct summary){
+		.median = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2,
+		.min = t[0], .max = t[n - 1],
+	};
+}
+
+static unsigned runs_from_env(void)
+{
+	const char *s = getenv("BENCH_RUNS");
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return RUNS_DEFAULT;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > RUNS_MAX)
+		errx(2, "BENCH_RUNS '%s': not a whole number from 1 to %d", s, RUNS_MAX);
+	return (unsigned)v;
+}
+
+static int name_w, cmd_w;
+
+static void row(const char *name, const char *cmd, const struct summary *s, unsigned n,
+		const char *ratio, const char *goal, const char *result)
+{
+	printf("| %-*s | %-*s | %9.3f | %9.3f | %9.3f | %4u | %5s | %7s | %-6s |\n",
+	       name_w, name, cmd_w, cmd, s->median, s->min, s->max, n, ratio, goal, result);
+}
+
+int main(void)
+{
+	unsigned runs = runs_from_env(), met = 0;
+	struct sigaction sa;
+	double *ta, *tb;
+
+	for (unsigned i = 0; i < sizeof needed_files / sizeof needed_files[0]; i++)
+		if (access(needed_files[i], R_OK) < 0)
+			errx(1, "%s: %s; run bench/bench from the repository root after make "
+			     "(make bench does both)", needed_files[i], strerror(errno));
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		err(1, "/dev/null");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	if (!(ta = calloc(runs, sizeof *ta)) || !(tb = calloc(runs, sizeof *tb)))
+		err(1, "memory for %u runs", runs);
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* each row shows as soon as it is measured */
+
+	check_identical_output();
+
+	name_w = (int)strlen("benchmark");
+	cmd_w = (int)strlen("command");
+	for (unsigned c = 0; c < NCOMP; c++) {
+		int n = (int)strlen(comparisons[c].name);
+		int la = (int)strlen(cmd_str(comparisons[c].a)), lb = (int)strlen(cmd_str(comparisons[c].b));
+
+		name_w = n > name_w ? n : name_w;
+		cmd_w = la > cmd_w ? la : cmd_w;
+		cmd_w = lb > cmd_w ? lb : cmd_w;
+	}
+	printf("Wall-clock time from spawn to exit (CLOCK_MONOTONIC) of each command, N timed runs "
+	       "after %d warm-up runs, A and B interleaved; A is the upper row of each pair. "
+	       "Ratio = median A / median B.\n\n", WARMUP);
+	printf("| %-*s | %-*s | %9s | %9s | %9s | %4s | %5s | %7s | %-6s |\n", name_w, "benchmark",
+	       cmd_w, "command", "median ms", "min ms", "max ms", "N", "ratio", "goal", "result");
+	printf("|-%.*s-|-%.*s-|----------:|----------:|----------:|-----:|------:|--------:|--------|\n",
+	       name_w, "------------------------------------------------------------",
+	       cmd_w, "------------------------------------------------------------");
+
+	for (unsigned c = 0; c < NCOMP; c++) {
+		const struct comparison *k = &comparisons[c];
+		struct summary sum_a, sum_b;
+		char ratio[16], goal[16];
+		double r;
+
+		for (unsigned i = 0; i < WARMUP; i++) {
+			time_run(k->a);
+			time_run(k->b);
+		}
+		for (unsigned i = 0; i < runs; i++) {
+			ta[i] = time_run(k->a);
+			tb[i] = time_run(k->b);
+		}
+		sum_a = summarize(ta, runs);
+		sum_b = summarize(tb, runs);
+		r = sum_a.median / sum_b.median;
+		met += r <= k->goal;
+		snprintf(ratio, sizeof ratio, "%.2f", r);
+		snprintf(goal, sizeof goal, "<= %.2f", k->goal);
+		row(k->name, cmd_str(k->a), &sum_a, runs, ratio, goal, r <= k->goal ? "PASS" : "MISS");
+		row("", cmd_str(k->b), &sum_b, runs, "", "", "");
+	}
+	printf("\n%u of %zu goals met.\n", met, NCOMP);
+	return 0;
+}
