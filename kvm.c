@@ -123,6 +123,7 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 {
 	struct kvm_userspace_memory_region slot;
 	unsigned phys_bits;
+	char sz[32];
 	int size;
 
 	vm->vm_fd = vm->vcpu_fd = -1;
@@ -141,8 +142,8 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 	vm->mem.host = mmap(NULL, mem_bytes, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem.host == MAP_FAILED) {
-		fprintf(stderr, "kvmrun: cannot reserve %llu MiB of host memory for guest RAM: %s; lower --mem\n",
-			(unsigned long long)(mem_bytes >> 20), strerror(errno));
+		fprintf(stderr, "kvmrun: cannot reserve %s of host memory for guest RAM: %s; lower --mem\n",
+			size_str(mem_bytes, sz, sizeof sz), strerror(errno));
 		return -1;
 	}
 	vm->mem.size = mem_bytes;
@@ -151,8 +152,8 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 		.userspace_addr = (uint64_t)(uintptr_t)vm->mem.host,
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
-		fprintf(stderr, "kvmrun: KVM refused %llu MiB of guest RAM (KVM_SET_USER_MEMORY_REGION: %s); lower --mem\n",
-			(unsigned long long)(mem_bytes >> 20), strerror(errno));
+		fprintf(stderr, "kvmrun: KVM refused %s of guest RAM (KVM_SET_USER_MEMORY_REGION: %s); lower --mem\n",
+			size_str(mem_bytes, sz, sizeof sz), strerror(errno));
 		return -1;
 	}
 
@@ -160,8 +161,12 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 	if (vm->vcpu_fd < 0)
 		return ioctl_failed("creating the VCPU (KVM_CREATE_VCPU)");
 	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size < (int)sizeof(struct kvm_run))
+	if (size < 0)
 		return ioctl_failed("KVM_GET_VCPU_MMAP_SIZE");
+	if (size < (int)sizeof(struct kvm_run)) {
+		fprintf(stderr, "kvmrun: KVM_GET_VCPU_MMAP_SIZE says %d bytes, less than struct kvm_run\n", size);
+		return -1;
+	}
 	vm->run_size = (size_t)size;
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED)
@@ -169,8 +174,8 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 	if (set_cpuid(vm, &phys_bits) < 0)
 		return -1;
 	if (phys_bits < 64 && mem_bytes > (1ULL << phys_bits)) {
-		fprintf(stderr, "kvmrun: --mem %llu MiB is more than the %u-bit guest physical address space; lower --mem\n",
-			(unsigned long long)(mem_bytes >> 20), phys_bits);
+		fprintf(stderr, "kvmrun: --mem %s is more than the %u-bit guest physical address space; lower --mem\n",
+			size_str(mem_bytes, sz, sizeof sz), phys_bits);
 		return -1;
 	}
 	return 0;

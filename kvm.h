@@ -69,7 +69,8 @@ enum cpu_mode { MODE_REAL, MODE_PROTECTED, MODE_LONG };
 /*
  * parse_size: "16" (MiB), "512K", "16M", "4G", "1T" (binary units,
  * upper or lower case) into bytes. Returns 0, or -1 with *why set to a
- * short reason ("not a number", "negative", "trailing garbage 'x'",
+ * short reason ("empty", "not a number", "negative", "trailing garbage
+ * after the number (use K, M, G or T)", "trailing garbage after the unit",
  * "too large", "zero") on failure; never touches *out on failure.
  */
 int parse_size(const char *s, uint64_t *out, const char **why);
@@ -85,6 +86,9 @@ int parse_addr(const char *s, uint64_t *out, const char **why);
  * Rejects negative, zero, exponents, inf/nan and garbage, as above.
  */
 int parse_seconds(const char *s, uint64_t *ns, const char **why);
+
+/* size_str: bytes in the largest binary unit that divides them ("512 KiB", "16 MiB"). */
+const char *size_str(uint64_t bytes, char *buf, size_t len);
 
 /* mode_name / parse_mode: the --mode words. parse_mode returns -1 if unknown. */
 const char *mode_name(enum cpu_mode m);

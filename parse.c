@@ -1,4 +1,5 @@
 /* Option values: sizes, addresses, durations, modes. Pure functions. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -131,10 +132,25 @@ int parse_seconds(const char *s, uint64_t *ns, const char **why)
 	}
 	if (*s)
 		return fail(why, "trailing garbage after the number");
+	if (whole == max_s && frac)
+		return fail(why, "too large (at most 1000000000 seconds)");
 	if (whole == 0 && frac == 0)
 		return fail(why, "zero");
 	*ns = whole * 1000000000ULL + frac;
 	return 0;
+}
+
+const char *size_str(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	unsigned u = 0;
+
+	while (u + 1 < sizeof units / sizeof units[0] && bytes && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)bytes, units[u]);
+	return buf;
 }
 
 static const char *const mode_names[] = {

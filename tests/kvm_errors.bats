@@ -152,7 +152,7 @@ need_mount_ns() {
 	[ "$stderr" = "kvmrun: KVM refused 16 MiB of guest RAM (KVM_SET_USER_MEMORY_REGION: $EIO_TEXT); lower --mem" ]
 	FAKEKVM_FAIL=SET_USER_MEMORY_REGION FAKEKVM_ERRNO=EINVAL run -102 --separate-stderr fakekvm --mem 2G "$HELLO"
 	[ "$output" = "" ]
-	[ "$stderr" = "kvmrun: KVM refused 2048 MiB of guest RAM (KVM_SET_USER_MEMORY_REGION: Invalid argument); lower --mem" ]
+	[ "$stderr" = "kvmrun: KVM refused 2 GiB of guest RAM (KVM_SET_USER_MEMORY_REGION: Invalid argument); lower --mem" ]
 }
 
 @test "KVM_CREATE_VCPU fails" {

@@ -20,7 +20,6 @@ setup() {
 }
 
 @test "unit tests: known bugs in the core are fixed" {
-	skip "known bug: parse_seconds accepts 1000000000.5 (more than its 10^9 s limit); see tests/unit.c known_bugs()"
 	run --separate-stderr timeout -k 2 60 "$UNIT" --known-bugs
 	printf '%s\n' "$output" "$stderr"
 	[ "$status" -eq 0 ]
