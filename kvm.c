@@ -186,14 +186,15 @@ void vm_close(struct vm *vm)
 	io_free(&vm->bus);
 	if (vm->run != MAP_FAILED && vm->run)
 		munmap(vm->run, vm->run_size);
-	if (vm->mem.host != MAP_FAILED && vm->mem.host)
-		munmap(vm->mem.host, vm->mem.size);
 	if (vm->vcpu_fd >= 0)
 		close(vm->vcpu_fd);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	/* RAM last: unmapped under a live VM, KVM would walk its tables for every page. */
+	if (vm->mem.host != MAP_FAILED && vm->mem.host)
+		munmap(vm->mem.host, vm->mem.size);
 	vm->run = MAP_FAILED;
 	vm->mem.host = MAP_FAILED;
 	vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = -1;
