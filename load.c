@@ -12,7 +12,8 @@ int load_open(const char *path, int *fd, uint64_t *size, int *status)
 	struct stat st;
 
 	*status = EXIT_BAD_GUEST;
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; we refuse it below. */
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (*fd < 0) {
 		int e = errno;
 

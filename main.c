@@ -72,6 +72,27 @@ static void bad_value(const char *opt, const char *val, const char *why)
 	exit(EXIT_USAGE);
 }
 
+/* What getopt_long rejected, named as the user wrote it. */
+static void bad_option(int c, const char *arg, const struct option *longs)
+{
+	size_t n;
+
+	if (strncmp(arg, "--", 2) != 0) {	/* short, possibly inside a bundle like -sm */
+		if (c == ':')
+			usage_error("option '-%c' needs a value", optopt);
+		usage_error("unknown option '-%c'", optopt);
+	}
+	n = strcspn(arg + 2, "=");
+	for (const struct option *l = longs; l->name; l++) {
+		if (strlen(l->name) == n && strncmp(l->name, arg + 2, n) == 0) {
+			if (c == ':')
+				usage_error("option '--%s' needs a value", l->name);
+			usage_error("option '--%s' takes no value", l->name);
+		}
+	}
+	usage_error("unknown option '%.*s'", (int)(n + 2), arg);
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longs[] = {
@@ -127,12 +148,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 			printf("kvmrun %s\n", KVMRUN_VERSION);
 			exit(0);
 		case ':':
-			usage_error("option '%s' needs a value", argv[optind - 1]);
-			break;
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			bad_option(c, argv[optind - 1], longs);
 		}
 	}
 	if (optind == argc)
