@@ -101,13 +101,38 @@ need_guest() {
 }
 
 @test "-sm at the end: the message names -m, not the bundle '-sm'" {
-	skip "known bug: main.c parse_options, case ':' prints argv[optind - 1] ('-sm'), not the option (optopt)"
 	expect_usage "option '-m' needs a value" "$HELLO" -sm
 }
 
 @test "--stats=yes: a value given to an option that takes none is not an 'unknown option -s'" {
-	skip "known bug: main.c parse_options, default case reports optopt ('-s'), which glibc sets to the long option's val"
 	expect_usage "option '--stats' takes no value" --stats=yes "$HELLO"
+}
+
+@test "--help=1: takes no value either" {
+	expect_usage "option '--help' takes no value" --help=1 "$HELLO"
+}
+
+@test "--bogus=3: the unknown option is named without its value" {
+	expect_usage "unknown option '--bogus'" --bogus=3 "$HELLO"
+}
+
+# getopt_long accepts unambiguous abbreviations (--me 16 is --mem 16), so an
+# error in one must name the option, not call the abbreviation unknown.
+@test "--me at the end, an abbreviation of --mem: 'option --mem needs a value'" {
+	skip "known bug: main.c bad_option matches only full names; '--me' is reported as an unknown option"
+	expect_usage "option '--mem' needs a value" "$HELLO" --me
+}
+
+@test "--stat=yes, an abbreviation of --stats: 'option --stats takes no value'" {
+	skip "known bug: main.c bad_option matches only full names; '--stat' is reported as an unknown option"
+	expect_usage "option '--stats' takes no value" --stat=yes "$HELLO"
+}
+
+@test "--me 16, an unambiguous abbreviation of --mem, is accepted" {
+	need_kvm
+	run -0 --separate-stderr kvmrun --me 16 -v "$HELLO"
+	[ "$output" = "$GREETING" ]
+	[ "${stderr_lines[1]}" = "kvmrun: RAM 16384 KiB (0x1000000 bytes) in one slot at guest-physical 0x0" ]
 }
 
 @test "no GUEST: status 2" {
