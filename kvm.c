@@ -436,6 +436,9 @@ void vm_report_stats(const struct vm *vm, FILE *f)
 			}
 		}
 	}
+	if (vm->bus.unclaimed)
+		fprintf(f, "kvmrun: stats: %llu accesses to ports with no device\n",
+			(unsigned long long)vm->bus.unclaimed);
 	fprintf(f, "kvmrun: stats: time in KVM_RUN %.6f s of %.6f s total (%.1f%%); setup %.6f s\n",
 		s->run_ns / 1e9, s->total_ns / 1e9,
 		s->total_ns ? 100.0 * (double)s->run_ns / (double)s->total_ns : 0.0, s->setup_ns / 1e9);

@@ -47,7 +47,8 @@ static void help(void)
 	       "  2        usage error: bad option, value or operand\n"
 	       "  100      guest fault: triple fault, access outside RAM, emulation failure\n"
 	       "  102      host or KVM failure: /dev/kvm, capability, ioctl, memory, output\n"
-	       "  104      unusable guest file: missing, unreadable, empty, too large\n"
+	       "  104      unusable guest file: missing, unreadable, not a regular file, empty,\n"
+	       "           too large for RAM, or overlapping the runner's tables\n"
 	       "  124      --timeout expired\n"
 	       "  128+N    stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM);\n"
 	       "           141 when stdout's reader went away (EPIPE)\n");
@@ -75,6 +76,8 @@ static void bad_value(const char *opt, const char *val, const char *why)
 /* What getopt_long rejected, named as the user wrote it. */
 static void bad_option(int c, const char *arg, const struct option *longs)
 {
+	const struct option *hit = NULL;
+	unsigned matches = 0;
 	size_t n;
 
 	if (strncmp(arg, "--", 2) != 0) {	/* short, possibly inside a bundle like -sm */
@@ -82,14 +85,19 @@ static void bad_option(int c, const char *arg, const struct option *longs)
 			usage_error("option '-%c' needs a value", optopt);
 		usage_error("unknown option '-%c'", optopt);
 	}
+	/* getopt_long knew the option (maybe abbreviated) when it set optopt to its value. */
+	for (const struct option *l = longs; optopt && l->name; l++)
+		if (l->val == optopt)
+			hit = l;
+	if (hit && c == ':')
+		usage_error("option '--%s' needs a value", hit->name);
+	if (hit)
+		usage_error("option '--%s' takes no value", hit->name);
 	n = strcspn(arg + 2, "=");
-	for (const struct option *l = longs; l->name; l++) {
-		if (strlen(l->name) == n && strncmp(l->name, arg + 2, n) == 0) {
-			if (c == ':')
-				usage_error("option '--%s' needs a value", l->name);
-			usage_error("option '--%s' takes no value", l->name);
-		}
-	}
+	for (const struct option *l = longs; l->name; l++)
+		matches += strncmp(l->name, arg + 2, n) == 0;
+	if (matches > 1)
+		usage_error("option '%.*s' is ambiguous: it begins more than one option", (int)(n + 2), arg);
 	usage_error("unknown option '%.*s'", (int)(n + 2), arg);
 }
 

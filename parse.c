@@ -107,6 +107,7 @@ int parse_seconds(const char *s, uint64_t *ns, const char **why)
 {
 	const uint64_t max_s = 1000000000ULL;
 	uint64_t whole = 0, frac = 0, scale = 100000000ULL;
+	bool tiny = false;	/* non-zero digits below a nanosecond */
 	int n = 0;
 
 	if (!s || !*s)
@@ -127,6 +128,7 @@ int parse_seconds(const char *s, uint64_t *ns, const char **why)
 			return fail(why, "not a number");
 		for (; *s >= '0' && *s <= '9'; s++) {
 			frac += (uint64_t)(*s - '0') * scale;
+			tiny |= scale == 0 && *s != '0';
 			scale /= 10;
 		}
 	}
@@ -135,7 +137,7 @@ int parse_seconds(const char *s, uint64_t *ns, const char **why)
 	if (whole == max_s && frac)
 		return fail(why, "too large (at most 1000000000 seconds)");
 	if (whole == 0 && frac == 0)
-		return fail(why, "zero");
+		return fail(why, tiny ? "less than a nanosecond" : "zero");
 	*ns = whole * 1000000000ULL + frac;
 	return 0;
 }

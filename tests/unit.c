@@ -196,6 +196,7 @@ static void test_parse_seconds(void)
 	BAD(parse_seconds, "0", "zero");
 	BAD(parse_seconds, "0.0", "zero");
 	BAD(parse_seconds, ".0", "zero");
+	BAD(parse_seconds, "0.0000000001", "less than a nanosecond");
 	BAD(parse_seconds, "-1", "negative");
 	BAD(parse_seconds, "-0.5", "negative");
 	BAD(parse_seconds, "1e3", "trailing garbage after the number");
