@@ -39,13 +39,13 @@ kvmrun: $(OBJS)
 # where CS = entry >> 4 and IP = 0.
 link_addr = $(if $(filter prot_% long_%,$(notdir $(1))),0x100000,0)
 
-%.o: %.S guest/kvmrun.inc
+%.o: %.S guest/kvmrun.inc guest/print.inc
 	$(AS) --64 -I guest -o $@ $<
 %.elf: %.o
 	$(LD) -m elf_x86_64 $(LD_NORWX) -N -e 0 -Ttext=$(call link_addr,$*) -o $@ $<
 %.bin: %.elf
 	$(OBJCOPY) -O binary $< $@
-.PRECIOUS: %.elf
+.SECONDARY:
 
 run: all
 	./kvmrun guest/hello.bin

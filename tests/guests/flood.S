@@ -5,10 +5,8 @@
 	.globl _start
 _start:
 	mov	$msg, %si
-	mov	$COM1, %dx
-1:	lodsb
-	test	%al, %al
-	jz	_start
-	out	%al, %dx
-	jmp	1b
+	call	puts
+	jmp	_start
+
+	.include "print.inc"
 msg:	.asciz "flood\n"

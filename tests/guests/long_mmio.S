@@ -6,13 +6,10 @@
 	.globl _start
 _start:
 	lea	msg(%rip), %rsi
-	mov	$COM1, %dx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	out	%al, %dx
-	jmp	1b
-2:	mov	$0x2000000, %rbx
+	call	puts
+	mov	$0x2000000, %rbx
 	movl	$0xdeadbeef, (%rbx)
 	hlt
+
+	.include "print.inc"
 msg:	.asciz "before\n"

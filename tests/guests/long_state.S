@@ -25,47 +25,15 @@ _start:
 	lea	msg_rsp(%rip), %rsi
 	call	puts
 	mov	%rbp, %rax
-	call	hex64
+	shr	$32, %rax
+	call	hex32
+	mov	%ebp, %eax
+	call	hex32
 	mov	$'\n', %al
-	mov	$COM1, %dx
-	out	%al, %dx
+	call	putc
 	hlt
 
-puts:
-	mov	$COM1, %dx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	out	%al, %dx
-	jmp	1b
-2:	ret
-
-hex64:
-	mov	%rax, %rbx
-	mov	$16, %ecx
-	jmp	hexloop
-hex32:
-	mov	%rax, %rbx
-	shl	$32, %rbx
-	mov	$8, %ecx
-	jmp	hexloop
-hex16:
-	mov	%rax, %rbx
-	shl	$48, %rbx
-	mov	$4, %ecx
-hexloop:
-	mov	$COM1, %dx
-1:	rol	$4, %rbx
-	mov	%bl, %al
-	and	$0xf, %al
-	add	$'0', %al
-	cmp	$'9', %al
-	jbe	2f
-	add	$('a' - '9' - 1), %al
-2:	out	%al, %dx
-	loop	1b
-	ret
-
+	.include "print.inc"
 msg_cr0: .asciz "long cr0="
 msg_cr4: .asciz " cr4="
 msg_efer: .asciz " efer="

@@ -26,40 +26,10 @@ _start:
 	mov	%ebp, %eax
 	call	hex32
 	mov	$'\n', %al
-	mov	$COM1, %dx
-	out	%al, %dx
+	call	putc
 	hlt
 
-puts:
-	mov	$COM1, %dx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	out	%al, %dx
-	jmp	1b
-2:	ret
-
-hex32:
-	mov	%eax, %ebx
-	mov	$8, %ecx
-	jmp	hexloop
-hex16:
-	mov	%eax, %ebx
-	shl	$16, %ebx
-	mov	$4, %ecx
-hexloop:
-	mov	$COM1, %dx
-1:	rol	$4, %ebx
-	mov	%bl, %al
-	and	$0xf, %al
-	add	$'0', %al
-	cmp	$'9', %al
-	jbe	2f
-	add	$('a' - '9' - 1), %al
-2:	out	%al, %dx
-	loop	1b
-	ret
-
+	.include "print.inc"
 msg_cr0: .asciz "protected cr0="
 msg_cs:	.asciz " cs="
 msg_ds:	.asciz " ds="

@@ -6,12 +6,9 @@
 	.globl _start
 _start:
 	mov	$msg, %esi
-	mov	$COM1, %dx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	out	%al, %dx
-	jmp	1b
-2:	mov	$0x1234abcd, %eax
+	call	puts
+	mov	$0x1234abcd, %eax
 	ud2
+
+	.include "print.inc"
 msg:	.asciz "before\n"

@@ -27,40 +27,10 @@ _start:
 	mov	%bp, %ax
 	call	hex16
 	mov	$'\n', %al
-	mov	$COM1, %dx
-	out	%al, %dx
+	call	putc
 	hlt
 
-puts:					# DS:SI, NUL-terminated
-	mov	$COM1, %dx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	out	%al, %dx
-	jmp	1b
-2:	ret
-
-hex32:					# EAX as 8 hex digits
-	mov	%eax, %ebx
-	mov	$8, %cx
-	jmp	hexloop
-hex16:					# AX as 4 hex digits
-	mov	%ax, %bx
-	shl	$16, %ebx
-	mov	$4, %cx
-hexloop:
-	mov	$COM1, %dx
-1:	rol	$4, %ebx
-	mov	%bl, %al
-	and	$0xf, %al
-	add	$'0', %al
-	cmp	$'9', %al
-	jbe	2f
-	add	$('a' - '9' - 1), %al
-2:	out	%al, %dx
-	loop	1b
-	ret
-
+	.include "print.inc"
 msg_cr0: .asciz "real cr0="
 msg_cs:	.asciz " cs="
 msg_ds:	.asciz " ds="

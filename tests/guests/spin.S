@@ -5,11 +5,8 @@
 	.globl _start
 _start:
 	mov	$msg, %si
-	mov	$COM1, %dx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	out	%al, %dx
-	jmp	1b
-2:	jmp	2b
+	call	puts
+1:	jmp	1b
+
+	.include "print.inc"
 msg:	.asciz "spinning\n"

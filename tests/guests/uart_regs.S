@@ -71,35 +71,19 @@ _start:
 	mov	$s_msr, %si
 	call	show
 	mov	$'\n', %al
-	mov	$COM1, %dx
-	out	%al, %dx
+	call	putc
 	hlt
 
 # show: print the string at SI, then the byte read from port DX in hex.
 show:
 	in	%dx, %al
-	mov	%al, %bl
-	mov	$COM1, %dx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	out	%al, %dx
-	jmp	1b
-2:	mov	%bl, %al
-	shr	$4, %al
-	call	digit
-	mov	%bl, %al
-	call	digit
-	ret
-digit:
-	and	$0xf, %al
-	add	$'0', %al
-	cmp	$'9', %al
-	jbe	1f
-	add	$('a' - '9' - 1), %al
-1:	out	%al, %dx
+	push	%ax
+	call	puts
+	pop	%ax
+	call	hex8
 	ret
 
+	.include "print.inc"
 s_scr:	.asciz "scr="
 s_lsr:	.asciz " lsr="
 s_iir:	.asciz " iir="

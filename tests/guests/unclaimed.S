@@ -9,32 +9,14 @@ _start:
 	mov	$0x12, %al
 	out	%al, %dx
 	in	%dx, %al
-	mov	%al, %bl
-	mov	$0x2f8, %dx
-	in	%dx, %ax
-	mov	%ax, %si
-	mov	%bl, %al
-	shr	$4, %al
-	call	digit
-	mov	%bl, %al
-	call	digit
+	call	hex8
 	mov	$' ', %al
 	call	putc
-	mov	$4, %cx
-1:	rol	$4, %si
-	mov	%si, %ax
-	call	digit
-	loop	1b
+	mov	$0x2f8, %dx
+	in	%dx, %ax
+	call	hex16
 	mov	$'\n', %al
 	call	putc
 	hlt
-digit:
-	and	$0xf, %al
-	add	$'0', %al
-	cmp	$'9', %al
-	jbe	putc
-	add	$('a' - '9' - 1), %al
-putc:
-	mov	$COM1, %dx
-	out	%al, %dx
-	ret
+
+	.include "print.inc"
