@@ -15,12 +15,14 @@ BINDIR  ?= $(PREFIX)/bin
 # A flat guest is one RWX segment by nature; newer ld warns about it, older ld lacks the switch.
 LD_NORWX := $(shell $(LD) --help 2>/dev/null | grep -q -- --no-warn-rwx-segments && echo --no-warn-rwx-segments)
 
-SRCS := main.c kvm.c cpu.c load.c io.c uart.c exitport.c console.c stop.c dump.c parse.c
+SRCS := main.c kvm.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c console.c stop.c dump.c parse.c
 OBJS := $(SRCS:.c=.o)
 LIB_OBJS := $(filter-out main.o,$(OBJS))
 
 GUESTS      := guest/hello.bin
 TEST_GUESTS := $(patsubst %.S,%.bin,$(wildcard tests/guests/*.S))
+# 32-bit code also as ELF32 executables (and Multiboot kernels when they carry a header).
+TEST_ELF32  := $(patsubst %.S,%.elf32,$(wildcard tests/guests/prot_*.S tests/guests/mb32_*.S))
 BENCH_GUESTS := $(patsubst %.S,%.bin,$(wildcard bench/*.S))
 
 .PHONY: all run test bench debug clean install uninstall version guests
@@ -42,9 +44,13 @@ link_addr = $(if $(filter prot_% long_%,$(notdir $(1))),0x100000,0)
 %.o: %.S guest/kvmrun.inc guest/print.inc
 	$(AS) --64 -I guest -o $@ $<
 %.elf: %.o
-	$(LD) -m elf_x86_64 $(LD_NORWX) -N -e 0 -Ttext=$(call link_addr,$*) -o $@ $<
+	$(LD) -m elf_x86_64 $(LD_NORWX) -N -e _start -Ttext=$(call link_addr,$*) -o $@ $<
 %.bin: %.elf
 	$(OBJCOPY) -O binary $< $@
+%.o32: %.S guest/kvmrun.inc guest/print.inc
+	$(AS) --32 -I guest -o $@ $<
+%.elf32: %.o32
+	$(LD) -m elf_i386 $(LD_NORWX) -N -e _start -Ttext=0x100000 -o $@ $<
 .SECONDARY:
 
 run: all
@@ -53,7 +59,7 @@ run: all
 tests/unit: tests/unit.c $(LIB_OBJS) kvm.h
 	$(CC) $(KCFLAGS) -I. -o $@ tests/unit.c $(LIB_OBJS)
 
-test: all $(TEST_GUESTS) tests/unit tests/fakekvm.so
+test: all $(TEST_GUESTS) $(TEST_ELF32) tests/unit tests/fakekvm.so
 	bats $(BATS_FLAGS) tests
 
 tests/fakekvm.so: tests/fakekvm.c
@@ -81,7 +87,9 @@ uninstall:
 version:
 	@echo $(VERSION)
 
+include guest/kit.mk
+
 clean:
 	rm -f kvmrun *.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
-	      tests/guests/*.bin tests/unit tests/fakekvm.so bench/*.o bench/*.elf bench/*.bin \
-	      bench/baseline bench/bench
+	      tests/guests/*.bin tests/guests/*.o32 tests/guests/*.elf32 tests/unit tests/fakekvm.so bench/*.o bench/*.elf bench/*.bin \
+	      bench/baseline bench/bench $(KIT_CLEAN)

@@ -70,6 +70,17 @@ uint64_t cpu_region_end(enum cpu_mode mode, uint64_t mem_bytes)
 	}
 }
 
+int cpu_check_ram(enum cpu_mode mode, uint64_t mem_bytes, char *why, size_t len)
+{
+	uint64_t region_end = cpu_region_end(mode, mem_bytes);
+
+	if (region_end <= mem_bytes)
+		return 0;
+	snprintf(why, len, "%s mode needs RAM up to 0x%llx for its tables; raise --mem",
+		 mode_name(mode), (unsigned long long)region_end);
+	return -1;
+}
+
 int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
 		    uint64_t size, char *why, size_t len, int *status)
 {
@@ -91,11 +102,8 @@ int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
 			 "lower --entry or choose --mode long", (unsigned long long)entry);
 		return -1;
 	}
-	if (region_end > mem_bytes) {
-		snprintf(why, len, "%s mode needs RAM up to 0x%llx for its tables; raise --mem",
-			 mode_name(mode), (unsigned long long)region_end);
+	if (cpu_check_ram(mode, mem_bytes, why, len) < 0)
 		return -1;
-	}
 	*status = EXIT_BAD_GUEST;
 	if (__builtin_add_overflow(entry, size, &image_end) || image_end > mem_bytes) {
 		snprintf(why, len, "%llu bytes do not fit in RAM from 0x%llx to its end at 0x%llx "
@@ -180,7 +188,7 @@ static void set_real(struct kvm_sregs *s, struct kvm_regs *r, uint64_t entry)
 	r->rsp = (top - ((uint64_t)ss << 4)) & 0xffff;
 }
 
-int cpu_setup(struct vm *vm, enum cpu_mode mode, uint64_t entry)
+int cpu_setup(struct vm *vm, enum cpu_mode mode, const struct cpu_entry *e)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r;
@@ -191,19 +199,22 @@ int cpu_setup(struct vm *vm, enum cpu_mode mode, uint64_t entry)
 	}
 	memset(&r, 0, sizeof r);
 	r.rflags = 0x2;
+	r.rax = e->rax;
+	r.rbx = e->rbx;
 	/* As firmware leaves it: caches on. */
 	s.cr0 = (s.cr0 & ~(CR0_CD | CR0_NW)) | CR0_ET;
 
 	switch (mode) {
 	case MODE_REAL:
-		set_real(&s, &r, entry);
+		set_real(&s, &r, e->rip);
 		break;
 	case MODE_PROTECTED:
 		if (write_gdt(vm, &s) < 0)
 			goto no_room;
 		set_flat(&s, &seg_code32);
 		s.cr0 |= CR0_PE;
-		r.rip = r.rsp = entry;
+		r.rip = e->rip;
+		r.rsp = e->rsp;
 		break;
 	case MODE_LONG:
 		if (write_gdt(vm, &s) < 0 || write_page_tables(vm) < 0)
@@ -213,7 +224,8 @@ int cpu_setup(struct vm *vm, enum cpu_mode mode, uint64_t entry)
 		s.cr4 = CR4_PAE;
 		s.cr0 |= CR0_PE | CR0_PG;
 		s.efer = EFER_LME | EFER_LMA;
-		r.rip = r.rsp = entry;
+		r.rip = e->rip;
+		r.rsp = e->rsp;
 		break;
 	}
 	vm->mode = mode;

@@ -84,6 +84,47 @@ static int ioctl_failed(const char *what)
 	return -1;
 }
 
+/* PIC, IOAPIC and LAPIC in the kernel, and the PIT: what a QEMU guest expects. Before the VCPU. */
+static int create_irqchip(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0) {
+		fprintf(stderr, "kvmrun: this KVM has no in-kernel interrupt controller or PIT "
+			"(KVM_CAP_IRQCHIP, KVM_CAP_PIT2); run with --no-irqchip\n");
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return ioctl_failed("creating the interrupt controllers (KVM_CREATE_IRQCHIP)");
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return ioctl_failed("creating the PIT (KVM_CREATE_PIT2)");
+	return 0;
+}
+
+#define CPUID1_ECX_X2APIC       (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_EDX_APIC         (1u << 9)
+
+/* The APIC bits of leaf 1 say what the VM has: a LAPIC only with the irqchip. */
+static void cpuid_fix_apic(const struct vm *vm, struct kvm_cpuid2 *c)
+{
+	bool deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+
+	for (uint32_t i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function != 1)
+			continue;
+		if (!vm->irqchip) {
+			e->edx &= ~CPUID1_EDX_APIC;
+			e->ecx &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
+		} else if (deadline) {
+			e->ecx |= CPUID1_ECX_TSC_DEADLINE;	/* KVM emulates it but leaves the bit to us */
+		}
+	}
+}
+
 /* The host's supported CPUID, given to the VCPU; returns guest physical address bits. */
 static int set_cpuid(struct vm *vm, unsigned *phys_bits)
 {
@@ -114,6 +155,7 @@ static int set_cpuid(struct vm *vm, unsigned *phys_bits)
 	for (uint32_t i = 0; i < c->nent; i++)
 		if (c->entries[i].function == 0x80000008)
 			*phys_bits = c->entries[i].eax & 0xff;
+	cpuid_fix_apic(vm, c);
 	r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
 	free(c);
 	return r < 0 ? ioctl_failed("KVM_SET_CPUID2") : 0;
@@ -134,6 +176,8 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return ioctl_failed("creating the VM (KVM_CREATE_VM)");
+	if (vm->irqchip && create_irqchip(vm) < 0)
+		return -1;
 	if (mem_bytes <= KVM_TSS_GPA && ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
 	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0)
 		return ioctl_failed("KVM_SET_TSS_ADDR");
@@ -200,7 +244,7 @@ void vm_close(struct vm *vm)
 	vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = -1;
 }
 
-int vm_attach_devices(struct vm *vm)
+int vm_attach_devices(struct vm *vm, const char *cmdline)
 {
 	console_init(&vm->con, STDOUT_FILENO, STDIN_FILENO);
 	vm->con.give_up = stop_give_up;
@@ -208,7 +252,8 @@ int vm_attach_devices(struct vm *vm)
 		fprintf(stderr, "kvmrun: out of memory for the port table\n");
 		return -1;
 	}
-	if (uart_attach(&vm->com1, &vm->bus, PORT_COM1, &vm->con) < 0)
+	if (uart_attach(&vm->com1, &vm->bus, PORT_COM1, &vm->con) < 0 ||
+	    fwcfg_attach(&vm->fwcfg, &vm->bus, vm->mem.size, cmdline) < 0)
 		return -1;
 	return exitport_attach(&vm->bus);
 }

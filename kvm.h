@@ -248,6 +248,38 @@ int uart_attach(struct uart *u, struct io_bus *bus, uint16_t base, struct consol
 /* exitport_attach: QEMU's isa-debug-exit at 0xf4 and kvmrun's exact exit at 0xf8. */
 int exitport_attach(struct io_bus *bus);
 
+/* ---- fwcfg.c: QEMU's fw_cfg, port interface ---- */
+
+#define FWCFG_PORT_SEL   0x510
+#define FWCFG_PORT_DATA  0x511
+enum {	/* keys, as QEMU numbers them */
+	FWCFG_SIGNATURE = 0x00, FWCFG_ID = 0x01, FWCFG_RAM_SIZE = 0x03, FWCFG_NB_CPUS = 0x05,
+	FWCFG_MAX_CPUS = 0x0f, FWCFG_CMDLINE_SIZE = 0x14, FWCFG_CMDLINE_DATA = 0x15, FWCFG_FILE_DIR = 0x19,
+};
+#define FWCFG_MAX_ITEMS 8
+
+struct fwcfg_item {
+	uint16_t key;
+	const uint8_t *data;
+	uint32_t len;
+};
+
+struct fwcfg {
+	uint16_t selected;
+	uint32_t offset;
+	struct fwcfg_item items[FWCFG_MAX_ITEMS];
+	unsigned nitems;
+	char signature[4];
+	uint32_t id, cmdline_size;
+	uint64_t ram;
+	uint16_t cpus;
+	uint8_t file_dir[4];		/* big-endian count of files: zero */
+	const char *cmdline;
+};
+
+/* fwcfg_attach: fw_cfg on 0x510-0x511: signature, ID, RAM size, CPUs, an empty file directory, cmdline. */
+int fwcfg_attach(struct fwcfg *fc, struct io_bus *bus, uint64_t ram_bytes, const char *cmdline);
+
 /* ---- stop.c: signals and timers that end or interrupt KVM_RUN ---- */
 
 /*
@@ -303,28 +335,34 @@ struct vm {
 	struct io_bus bus;
 	struct console con;
 	struct uart com1;
+	struct fwcfg fwcfg;
 	struct run_end end;
 	bool stats_on, verbose;
+	bool irqchip;            /* in-kernel PIC, IOAPIC, LAPIC and PIT: HLT no longer exits */
 	struct vm_stats stats;
 };
 
 /*
  * vm_open: open /dev/kvm (path), check API version 12 and every capability
  * used, create the VM with mem_bytes of RAM in one slot (reserved lazily,
- * never executable on the host) and one VCPU with the host's supported
- * CPUID. Returns 0, or -1 after one line on stderr that says what failed
- * and what to do.
+ * never executable on the host), the in-kernel interrupt controllers and
+ * PIT when vm->irqchip, and one VCPU with the host's supported CPUID (its
+ * APIC bits matching what the VM has). Returns 0, or -1 after one line on
+ * stderr that says what failed and what to do.
  */
 int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes);
 
 /* vm_close: release everything vm_open and the run acquired. */
 void vm_close(struct vm *vm);
 
+/* Guest RAM must end below the APIC and IOAPIC when the in-kernel irqchip is on. */
+#define GUEST_IRQCHIP_MEM_MAX 0xfec00000ULL
+
 /*
- * vm_attach_devices: console on stdout/stdin, COM1, the exit ports.
- * Returns 0 or -1 (reported).
+ * vm_attach_devices: console on stdout/stdin, COM1, the exit ports, fw_cfg
+ * (whose command line is cmdline, may be NULL). Returns 0 or -1 (reported).
  */
-int vm_attach_devices(struct vm *vm);
+int vm_attach_devices(struct vm *vm, const char *cmdline);
 
 /*
  * vm_run: run the VCPU until the guest halts, exits, faults, or a timeout
@@ -351,22 +389,121 @@ uint64_t cpu_region_end(enum cpu_mode mode, uint64_t mem_bytes);
 int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
 		    uint64_t size, char *why, size_t len, int *status);
 
+/* cpu_check_ram: does RAM hold the mode's tables? 0, or -1 with the reason in why. */
+int cpu_check_ram(enum cpu_mode mode, uint64_t mem_bytes, char *why, size_t len);
+
+/* Where and how execution starts. In real mode rip is the linear entry; CS:IP and SS:SP derive from it. */
+struct cpu_entry {
+	uint64_t rip, rsp, rax, rbx;
+};
+
 /*
  * cpu_setup: write the mode's GDT and page tables into RAM and set the
- * VCPU's registers so that execution starts at entry. Returns 0 or -1
- * (reported).
+ * VCPU's registers from e. Returns 0 or -1 (reported).
  */
-int cpu_setup(struct vm *vm, enum cpu_mode mode, uint64_t entry);
+int cpu_setup(struct vm *vm, enum cpu_mode mode, const struct cpu_entry *e);
 
-/* ---- load.c ---- */
+/* ---- guest images: load.c (files, detection, flat), elf.c, multiboot.c ---- */
+
+enum image_format { FORMAT_AUTO, FORMAT_FLAT, FORMAT_ELF, FORMAT_MULTIBOOT };
+
+/* A file mapped read-only: a guest image or a module. */
+struct file_buf {
+	const char *path;
+	const uint8_t *data;
+	uint64_t size;
+};
+
+/* A guest-physical range [start, end) the image must not touch, and what it holds. */
+struct range {
+	uint64_t start, end;
+	const char *what;
+};
+#define MAX_RESERVED 4
+
+/* What a loader put in RAM and how to start it. */
+struct image {
+	enum image_format format;
+	uint64_t entry;          /* guest-physical address where execution starts */
+	uint64_t low, high;      /* the loaded span [low, high) */
+	unsigned elf_class;      /* 32 or 64 for ELF contents, 0 otherwise */
+	uint32_t mb_info;        /* Multiboot: the information structure's address, else 0 */
+};
 
 /*
- * load_flat: read the whole file at path into RAM at entry (after
- * cpu_check_entry). Returns 0, or -1 with a one-line error on stderr and
- * *status set to EXIT_BAD_GUEST, EXIT_USAGE or EXIT_HOST.
+ * file_map: open (O_NONBLOCK, so a FIFO never hangs), check and map path
+ * read-only. what names it in errors ("guest", "module"). Returns 0, or -1
+ * after one line on stderr with *status set (EXIT_BAD_GUEST or EXIT_HOST).
  */
-int load_open(const char *path, int *fd, uint64_t *size, int *status);
-int load_flat(struct vm *vm, int fd, uint64_t size, uint64_t entry, const char *path);
+int file_map(const char *path, const char *what, struct file_buf *f, int *status);
+void file_unmap(struct file_buf *f);
+
+/* image_detect: Multiboot if a valid header is found, else ELF by magic, else flat. */
+enum image_format image_detect(const struct file_buf *f);
+const char *format_name(enum image_format fmt);
+int parse_format(const char *s, enum image_format *out);
+
+/* load_flat: copy f to RAM at entry (checked by cpu_check_entry first). */
+int load_flat(const struct guest_mem *m, const struct file_buf *f, uint64_t entry, struct image *img);
+
+/*
+ * elf_class: 32 or 64 if f is a loadable x86 ELF executable (ET_EXEC,
+ * little-endian, EM_386 or EM_X86_64, matching class), else 0 with the
+ * reason in why. Reads only the ELF header.
+ */
+unsigned elf_class(const struct file_buf *f, char *why, size_t len);
+
+/*
+ * elf_load: check every program header of f (sizes, offsets and ranges
+ * against the file, RAM and the reserved ranges, overlaps between
+ * segments), then copy each PT_LOAD segment to its physical address and
+ * zero the rest of its memsz. Nothing is written unless all checks pass.
+ * Sets img->entry (e_entry, or its physical address when it lies in a
+ * segment's virtual range), low, high and elf_class. Returns 0, or -1
+ * with the field at fault named in why.
+ */
+int elf_load(const struct guest_mem *m, const struct file_buf *f,
+	     const struct range *rsv, unsigned nrsv, struct image *img, char *why, size_t len);
+
+/* Multiboot v1 (multiboot.c). */
+#define MB_HEADER_MAGIC  0x1badb002u
+#define MB_BOOT_MAGIC    0x2badb002u
+#define MB_SEARCH        8192       /* the header lies in the first 8 KiB, 4-byte aligned */
+#define GUEST_MB_INFO    0x9000ULL  /* information page: info, memory map, modules, loader name */
+#define MB_MAX_MODULES   64
+
+struct mb_header {
+	uint32_t offset;         /* of the header in the file */
+	uint32_t flags;
+	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
+};
+
+/* mb_find: the first valid header (magic and checksum) in f; 0, or -1 if none. */
+int mb_find(const struct file_buf *f, struct mb_header *h);
+
+struct mb_module {
+	struct file_buf file;
+	const char *string;      /* the module's command line: "FILE" or "FILE STRING" */
+};
+
+struct boot_params {
+	const char *append;              /* --append, or NULL */
+	const struct mb_module *mods;
+	unsigned nmods;
+	bool verbose;
+};
+
+/*
+ * mb_load: load a Multiboot kernel (a.out kludge when flag 16 is set, else
+ * the ELF32 or ELF64 inside), then build the information structure at
+ * GUEST_MB_INFO: memory, command line (the kernel's path as given, a space,
+ * then --append, as QEMU builds it), modules (each page-aligned after the
+ * kernel), memory map, boot loader name. Returns 0 with img->mb_info set, or
+ * -1 with the reason in why.
+ */
+int mb_load(const struct guest_mem *m, const struct file_buf *kernel, const struct mb_header *h,
+	    const struct boot_params *p, const struct range *rsv, unsigned nrsv,
+	    struct image *img, char *why, size_t len);
 
 /* ---- dump.c ---- */
 

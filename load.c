@@ -1,76 +1,113 @@
-/* The guest file: opened and checked before KVM is touched, then read into RAM. */
+/* Guest files: opened and checked, mapped read-only, their format detected; flat images. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kvm.h"
 
-int load_open(const char *path, int *fd, uint64_t *size, int *status)
+int file_map(const char *path, const char *what, struct file_buf *f, int *status)
 {
 	struct stat st;
+	void *p;
+	int fd;
 
+	*f = (struct file_buf){ .path = path };
 	*status = EXIT_BAD_GUEST;
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer; we refuse it below. */
-	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (*fd < 0) {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
 		int e = errno;
 
 		if (e == ENOENT)
-			fprintf(stderr, "kvmrun: guest '%s' does not exist; check the path\n", path);
+			fprintf(stderr, "kvmrun: %s '%s' does not exist; check the path\n", what, path);
 		else if (e == EACCES || e == EPERM)
-			fprintf(stderr, "kvmrun: guest '%s' is not readable (%s); check its permissions\n",
-				path, strerror(e));
+			fprintf(stderr, "kvmrun: %s '%s' is not readable (%s); check its permissions\n",
+				what, path, strerror(e));
 		else
-			fprintf(stderr, "kvmrun: cannot open guest '%s': %s\n", path, strerror(e));
+			fprintf(stderr, "kvmrun: cannot open %s '%s': %s\n", what, path, strerror(e));
 		return -1;
 	}
-	if (fstat(*fd, &st) < 0) {
-		fprintf(stderr, "kvmrun: cannot stat guest '%s': %s\n", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		fprintf(stderr, "kvmrun: cannot stat %s '%s': %s\n", what, path, strerror(errno));
 		goto fail;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "kvmrun: guest '%s' is a directory; name the image file inside it\n", path);
+		fprintf(stderr, "kvmrun: %s '%s' is a directory; name the image file inside it\n", what, path);
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "kvmrun: guest '%s' is not a regular file; save the image to a file first\n", path);
+		fprintf(stderr, "kvmrun: %s '%s' is not a regular file; save the image to a file first\n",
+			what, path);
 		goto fail;
 	}
 	if (st.st_size == 0) {
-		fprintf(stderr, "kvmrun: guest '%s' is empty (0 bytes); nothing to run\n", path);
+		fprintf(stderr, "kvmrun: %s '%s' is empty (0 bytes); nothing to run\n", what, path);
 		goto fail;
 	}
-	*size = (uint64_t)st.st_size;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "kvmrun: cannot map %s '%s': %s\n", what, path, strerror(errno));
+		*status = EXIT_HOST;
+		goto fail;
+	}
+	close(fd);
+	f->data = p;
+	f->size = (uint64_t)st.st_size;
 	return 0;
 fail:
-	close(*fd);
-	*fd = -1;
+	close(fd);
 	return -1;
 }
 
-int load_flat(struct vm *vm, int fd, uint64_t size, uint64_t entry, const char *path)
+void file_unmap(struct file_buf *f)
 {
-	uint8_t *dst = guest_range(&vm->mem, entry, size);
-	uint64_t done = 0;
+	if (f->data)
+		munmap((void *)f->data, f->size);
+	f->data = NULL;
+}
 
-	if (!dst) {
-		fprintf(stderr, "kvmrun: guest '%s' does not fit in RAM at 0x%llx\n", path,
-			(unsigned long long)entry);
-		return -1;
-	}
-	while (done < size) {
-		ssize_t n = pread(fd, dst + done, size - done, (off_t)done);
+static const char *const format_names[] = {
+	[FORMAT_AUTO] = "auto", [FORMAT_FLAT] = "flat",
+	[FORMAT_ELF] = "elf", [FORMAT_MULTIBOOT] = "multiboot",
+};
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fprintf(stderr, "kvmrun: reading guest '%s' failed at byte %llu: %s\n", path,
-				(unsigned long long)done, n < 0 ? strerror(errno) : "file shrank while loading");
-			return -1;
+const char *format_name(enum image_format fmt)
+{
+	return (unsigned)fmt < sizeof format_names / sizeof format_names[0] ? format_names[fmt] : "?";
+}
+
+int parse_format(const char *s, enum image_format *out)
+{
+	for (unsigned i = FORMAT_FLAT; i < sizeof format_names / sizeof format_names[0]; i++) {
+		if (strcmp(s, format_names[i]) == 0) {
+			*out = (enum image_format)i;
+			return 0;
 		}
-		done += (uint64_t)n;
 	}
+	return -1;
+}
+
+enum image_format image_detect(const struct file_buf *f)
+{
+	struct mb_header h;
+
+	if (mb_find(f, &h) == 0)
+		return FORMAT_MULTIBOOT;
+	if (f->size >= 4 && memcmp(f->data, "\177ELF", 4) == 0)
+		return FORMAT_ELF;
+	return FORMAT_FLAT;
+}
+
+int load_flat(const struct guest_mem *m, const struct file_buf *f, uint64_t entry, struct image *img)
+{
+	uint8_t *dst = guest_range(m, entry, f->size);
+
+	if (!dst)
+		return -1;
+	memcpy(dst, f->data, f->size);
+	*img = (struct image){ .format = FORMAT_FLAT, .entry = entry, .low = entry, .high = entry + f->size };
 	return 0;
 }

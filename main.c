@@ -9,14 +9,21 @@
 
 #include "kvm.h"
 
+enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP };
+
 #define USAGE "usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)"
 
 struct options {
 	uint64_t mem, entry, timeout_ns;
-	bool entry_set, stats, verbose;
+	bool entry_set, mode_set, stats, verbose;
 	enum cpu_mode mode;
+	enum image_format format;
+	int irqchip;			/* -1: by format (on for Multiboot), 0 off, 1 on */
 	const char *timeout_arg;
 	const char *guest;
+	const char *append;
+	struct mb_module mods[MB_MAX_MODULES];
+	unsigned nmods;
 };
 
 static void help(void)
@@ -28,9 +35,20 @@ static void help(void)
 	       "Options:\n"
 	       "  -m, --mem SIZE       guest RAM; a plain number is MiB, or use a K, M, G or T\n"
 	       "                       suffix (default 16; a multiple of 4K, at most 512G)\n"
-	       "  -e, --entry ADDR     load GUEST at ADDR and start there (0x-hex or decimal);\n"
-	       "                       default 0x10000 in real mode, 0x100000 otherwise\n"
-	       "  -M, --mode MODE      CPU state at entry: real (default), protected, long\n"
+	       "  -e, --entry ADDR     load a flat GUEST at ADDR and start there (0x-hex or\n"
+	       "                       decimal); default 0x10000 in real mode, 0x100000 otherwise\n"
+	       "  -M, --mode MODE      CPU state at entry of a flat GUEST: real (default),\n"
+	       "                       protected, long (ELF and Multiboot choose their own)\n"
+	       "  -f, --format FORMAT  flat, elf or multiboot (default: detected from the bytes)\n"
+	       "  -a, --append STRING  Multiboot command line after the kernel's name; also\n"
+	       "                       fw_cfg's command line\n"
+	       "      --module FILE[,STRING]\n"
+	       "                       a Multiboot module with its string (repeatable)\n"
+	       "      --initrd FILE    one Multiboot module, as QEMU's -initrd\n"
+	       "      --irqchip, --no-irqchip\n"
+	       "                       in-kernel PIC, IOAPIC, LAPIC and PIT (default: on for\n"
+	       "                       Multiboot kernels, off otherwise); with it, HLT waits for\n"
+	       "                       an interrupt instead of ending the run\n"
 	       "  -t, --timeout SECS   stop a guest still running after SECS seconds (fractions ok)\n"
 	       "  -s, --stats          at exit, print VM exits by reason and port, and timings\n"
 	       "  -v, --verbose        print the VM setup before running\n"
@@ -112,14 +130,20 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "module", required_argument, NULL, OPT_MODULE },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
+		{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *why;
 	int c;
 
-	*o = (struct options){ .mem = GUEST_MEM_DEFAULT, .mode = MODE_REAL };
+	*o = (struct options){ .mem = GUEST_MEM_DEFAULT, .mode = MODE_REAL, .irqchip = -1 };
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:e:M:t:svhV", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:e:M:t:f:a:svhV", longs, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &o->mem, &why) < 0)
@@ -137,6 +161,33 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'M':
 			if (parse_mode(optarg, &o->mode) < 0)
 				bad_value("--mode", optarg, "not one of real, protected, long");
+			o->mode_set = true;
+			break;
+		case 'f':
+			if (parse_format(optarg, &o->format) < 0)
+				bad_value("--format", optarg, "not one of flat, elf, multiboot");
+			break;
+		case 'a':
+			o->append = optarg;
+			break;
+		case OPT_MODULE:
+		case OPT_INITRD:
+			if (o->nmods == MB_MAX_MODULES)
+				bad_value(c == OPT_MODULE ? "--module" : "--initrd", optarg,
+					  "too many modules (at most 64)");
+			o->mods[o->nmods].file.path = optarg;
+			if (c == OPT_MODULE && strchr(optarg, ',')) {
+				/* FILE,STRING: split in place; argv's strings are ours to write. */
+				*strchr(optarg, ',') = 0;
+				o->mods[o->nmods].string = optarg + strlen(optarg) + 1;
+			}
+			if (!*optarg)
+				bad_value(c == OPT_MODULE ? "--module" : "--initrd", optarg, "no file name");
+			o->nmods++;
+			break;
+		case OPT_IRQCHIP:
+		case OPT_NO_IRQCHIP:
+			o->irqchip = c == OPT_IRQCHIP;
 			break;
 		case 't':
 			if (parse_seconds(optarg, &o->timeout_ns, &why) < 0)
@@ -230,63 +281,167 @@ static int finish(struct vm *vm, const struct options *o)
 	return status;
 }
 
-static void verbose_setup(const struct vm *vm, const struct options *o, uint64_t size)
+static void verbose_setup(const struct vm *vm, const struct options *o, const struct image *img)
 {
 	uint64_t region = cpu_region_end(o->mode, o->mem);
+	char sz[32];
 
 	fprintf(stderr, "kvmrun: KVM API version %d on /dev/kvm\n", vm->api_version);
 	fprintf(stderr, "kvmrun: RAM %llu KiB (0x%llx bytes) in one slot at guest-physical 0x0\n",
 		(unsigned long long)(o->mem >> 10), (unsigned long long)o->mem);
-	fprintf(stderr, "kvmrun: guest '%s': %llu bytes at 0x%llx-0x%llx, %s mode, entry 0x%llx\n",
-		o->guest, (unsigned long long)size, (unsigned long long)o->entry,
-		(unsigned long long)(o->entry + size - 1), mode_name(o->mode), (unsigned long long)o->entry);
+	fprintf(stderr, "kvmrun: guest '%s': %s%s, %s at 0x%llx-0x%llx, %s mode, entry 0x%llx\n",
+		o->guest, format_name(img->format),
+		img->elf_class == 32 ? " (ELF32)" : img->elf_class == 64 ? " (ELF64)" : "",
+		size_str(img->high - img->low, sz, sizeof sz), (unsigned long long)img->low,
+		(unsigned long long)(img->high - 1), mode_name(o->mode), (unsigned long long)img->entry);
+	if (img->mb_info)
+		fprintf(stderr, "kvmrun: Multiboot information at 0x%x, %u module%s\n", img->mb_info,
+			o->nmods, o->nmods == 1 ? "" : "s");
 	if (region)
 		fprintf(stderr, "kvmrun: runner tables (GDT%s) at 0x%llx-0x%llx\n",
 			o->mode == MODE_LONG ? ", page tables" : "", GUEST_GDT,
 			(unsigned long long)(region - 1));
+	fprintf(stderr, "kvmrun: interrupt controllers and PIT %s\n",
+		vm->irqchip ? "in the kernel (--irqchip): HLT waits for an interrupt" : "absent: HLT ends the run");
 	dump_regs_brief(vm, stderr);
+}
+
+/*
+ * Decide the format and CPU mode from the file and the options; refuse what
+ * does not fit together. Returns 0, or the exit status after one line on stderr.
+ */
+static int plan(struct options *o, const struct file_buf *guest, enum image_format *fmt)
+{
+	struct mb_header h;
+	char why[256];
+	unsigned cls = 0;
+	int status;
+
+	*fmt = o->format ? o->format : image_detect(guest);
+	if (*fmt == FORMAT_MULTIBOOT && mb_find(guest, &h) < 0) {
+		fprintf(stderr, "kvmrun: guest '%s': no Multiboot header (magic 0x1badb002 with a valid checksum) "
+			"in its first 8192 bytes\n", o->guest);
+		return EXIT_BAD_GUEST;
+	}
+	if (*fmt == FORMAT_ELF && !(cls = elf_class(guest, why, sizeof why))) {
+		fprintf(stderr, "kvmrun: guest '%s': %s\n", o->guest, why);
+		return EXIT_BAD_GUEST;
+	}
+	if (*fmt != FORMAT_FLAT) {
+		enum cpu_mode mode = *fmt == FORMAT_ELF && cls == 64 ? MODE_LONG : MODE_PROTECTED;
+		const char *what = *fmt == FORMAT_MULTIBOOT ? "a Multiboot kernel" :
+				   cls == 64 ? "a 64-bit ELF" : "a 32-bit ELF";
+
+		if (o->mode_set && o->mode != mode)
+			usage_error("--mode %s does not fit '%s', %s, which starts in %s mode",
+				    mode_name(o->mode), o->guest, what, mode_name(mode));
+		if (o->entry_set)
+			usage_error("--entry applies to flat images; '%s' is %s and says where it starts",
+				    o->guest, what);
+		o->mode = mode;
+		if (cpu_check_ram(o->mode, o->mem, why, sizeof why) < 0)
+			usage_error("%s", why);
+	} else if (cpu_check_entry(o->mode, o->mem, o->entry, guest->size, why, sizeof why, &status) < 0) {
+		if (status == EXIT_USAGE)
+			usage_error("%s", why);
+		fprintf(stderr, "kvmrun: guest '%s': %s\n", o->guest, why);
+		return status;
+	}
+	if (o->nmods && *fmt != FORMAT_MULTIBOOT)
+		usage_error("--module and --initrd apply to Multiboot kernels; '%s' is loaded as %s",
+			    o->guest, format_name(*fmt));
+	if (o->irqchip < 0)
+		o->irqchip = *fmt == FORMAT_MULTIBOOT;
+	if (o->irqchip && o->mem > GUEST_IRQCHIP_MEM_MAX)
+		usage_error("with the in-kernel interrupt controllers RAM must end below 0x%llx (4076M), "
+			    "where the IOAPIC and LAPIC live; lower --mem or add --no-irqchip",
+			    GUEST_IRQCHIP_MEM_MAX);
+	return 0;
+}
+
+/* Put the image in RAM and say where it starts. Returns 0, or -1 after one line on stderr. */
+static int load(struct vm *vm, const struct options *o, const struct file_buf *guest,
+		enum image_format fmt, struct image *img, struct cpu_entry *e)
+{
+	struct range rsv[MAX_RESERVED];
+	struct boot_params bp = { .append = o->append, .mods = o->mods, .nmods = o->nmods,
+				  .verbose = o->verbose };
+	struct mb_header h;
+	unsigned nrsv = 0;
+	char why[256];
+	int r = 0;
+
+	if (cpu_region_end(o->mode, o->mem))
+		rsv[nrsv++] = (struct range){ GUEST_GDT, cpu_region_end(o->mode, o->mem),
+					      o->mode == MODE_LONG ? "GDT and page tables" : "GDT" };
+	switch (fmt) {
+	case FORMAT_MULTIBOOT:
+		rsv[nrsv++] = (struct range){ GUEST_MB_INFO, GUEST_MB_INFO + GUEST_PAGE,
+					      "Multiboot information page" };
+		mb_find(guest, &h);
+		r = mb_load(&vm->mem, guest, &h, &bp, rsv, nrsv, img, why, sizeof why);
+		break;
+	case FORMAT_ELF:
+		r = elf_load(&vm->mem, guest, rsv, nrsv, img, why, sizeof why);
+		break;
+	default:
+		r = load_flat(&vm->mem, guest, o->entry, img);
+		snprintf(why, sizeof why, "does not fit in RAM at 0x%llx", (unsigned long long)o->entry);
+		break;
+	}
+	if (r < 0) {
+		fprintf(stderr, "kvmrun: guest '%s': %s\n", o->guest, why);
+		return -1;
+	}
+	/* The stack grows down from the lowest byte of the image. */
+	*e = (struct cpu_entry){ .rip = img->entry, .rsp = img->low & ~0xfULL };
+	if (img->mb_info) {
+		e->rax = MB_BOOT_MAGIC;
+		e->rbx = img->mb_info;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static struct vm vm;	/* large (port table, output buffer): not on the stack */
 	struct options o;
-	uint64_t size;
-	char why[256];
-	int fd, status;
+	struct file_buf guest;
+	struct image img;
+	struct cpu_entry entry;
+	enum image_format fmt;
+	int status = EXIT_HOST;
 
 	vm.stats.start_ns = now_ns();
 	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
 	parse_options(argc, argv, &o);
 
-	if (load_open(o.guest, &fd, &size, &status) < 0)
+	if (file_map(o.guest, "guest", &guest, &status) < 0)
 		return status;
-	if (cpu_check_entry(o.mode, o.mem, o.entry, size, why, sizeof why, &status) < 0) {
-		if (status == EXIT_USAGE)
-			fprintf(stderr, "kvmrun: %s; " USAGE "\n", why);
-		else
-			fprintf(stderr, "kvmrun: guest '%s': %s\n", o.guest, why);
+	if ((status = plan(&o, &guest, &fmt)) != 0)
 		return status;
-	}
+	for (unsigned i = 0; i < o.nmods; i++)
+		if (file_map(o.mods[i].file.path, "module", &o.mods[i].file, &status) < 0)
+			return status;
 
 	vm.stats_on = o.stats;
 	vm.verbose = o.verbose;
-	if (vm_open(&vm, "/dev/kvm", o.mem) < 0) {
-		vm_close(&vm);
-		return EXIT_HOST;
+	vm.irqchip = o.irqchip;
+	status = EXIT_HOST;
+	if (vm_open(&vm, "/dev/kvm", o.mem) < 0)
+		goto out;
+	if (load(&vm, &o, &guest, fmt, &img, &entry) < 0) {
+		status = EXIT_BAD_GUEST;
+		goto out;
 	}
-	if (load_flat(&vm, fd, size, o.entry, o.guest) < 0) {
-		vm_close(&vm);
-		return EXIT_BAD_GUEST;
-	}
-	close(fd);
-	if (cpu_setup(&vm, o.mode, o.entry) < 0 || vm_attach_devices(&vm) < 0 ||
-	    stop_init(vm.run) < 0) {
-		vm_close(&vm);
-		return EXIT_HOST;
-	}
+	for (unsigned i = 0; i < o.nmods; i++)
+		file_unmap(&o.mods[i].file);
+	file_unmap(&guest);
+	if (cpu_setup(&vm, o.mode, &entry) < 0 || vm_attach_devices(&vm, o.append) < 0 ||
+	    stop_init(vm.run) < 0)
+		goto out;
 	if (o.verbose)
-		verbose_setup(&vm, &o, size);
+		verbose_setup(&vm, &o, &img);
 
 	vm_run(&vm, o.timeout_ns);
 	stop_fini();
@@ -294,6 +449,7 @@ int main(int argc, char **argv)
 	status = finish(&vm, &o);
 	if (o.stats)
 		vm_report_stats(&vm, stderr);
+out:
 	vm_close(&vm);
 	return status;
 }

@@ -240,7 +240,7 @@ need_guest() {
 	expect_hello --entry 0x20000 "$HELLO"
 	expect_hello --entry 32768 "$HELLO"
 	run -0 --separate-stderr kvmrun -v --entry 0x20000 "$HELLO"
-	[ "${stderr_lines[3]}" = "kvmrun: entry registers: cs 2000:0 (base 0x20000) ss 1000:0 rflags 2" ]
+	[ "${stderr_lines[4]}" = "kvmrun: entry registers: cs 2000:0 (base 0x20000) ss 1000:0 rflags 2" ]
 }
 
 # ---- --mode ----
@@ -324,11 +324,12 @@ need_guest() {
 	[ "$output" = "$GREETING" ]
 	[ "${stderr_lines[0]}" = "kvmrun: KVM API version 12 on /dev/kvm" ]
 	[ "${stderr_lines[1]}" = "kvmrun: RAM 16384 KiB (0x1000000 bytes) in one slot at guest-physical 0x0" ]
-	[ "${stderr_lines[2]}" = "kvmrun: guest '$HELLO': $size bytes at 0x10000-$last, real mode, entry 0x10000" ]
-	[ "${stderr_lines[3]}" = "kvmrun: entry registers: cs 1000:0 (base 0x10000) ss 0000:0 rflags 2" ]
-	[[ "${stderr_lines[4]}" == "kvmrun: entry registers: ds 1000 "* ]]
+	[ "${stderr_lines[2]}" = "kvmrun: guest '$HELLO': flat, $size bytes at 0x10000-$last, real mode, entry 0x10000" ]
+	[ "${stderr_lines[3]}" = "kvmrun: interrupt controllers and PIT absent: HLT ends the run" ]
+	[ "${stderr_lines[4]}" = "kvmrun: entry registers: cs 1000:0 (base 0x10000) ss 0000:0 rflags 2" ]
+	[[ "${stderr_lines[5]}" == "kvmrun: entry registers: ds 1000 "* ]]
 	[ "${stderr_lines[-1]}" = "kvmrun: guest halted; exit status 0" ]
-	[ "${#stderr_lines[@]}" -eq 6 ]
+	[ "${#stderr_lines[@]}" -eq 7 ]
 	for line in "${stderr_lines[@]}"; do
 		[[ "$line" == "kvmrun: "* ]]
 	done
