@@ -14,7 +14,7 @@ needs_elf() {
 flat() { kvmrun --mode long "$@"; }
 
 @test "the kit's guests are static executables: ELF64 at 0x100000" {
-	for g in hello_c printf_c; do
+	for g in hello_c echo_c exit_c fault_c printf_c; do
 		run -0 readelf -h "$K/$g.elf"
 		[[ "$output" == *"Class:"*"ELF64"* ]]
 		[[ "$output" == *"Type:"*"EXEC (Executable file)"* ]]
@@ -26,7 +26,7 @@ flat() { kvmrun --mode long "$@"; }
 }
 
 @test "the kit's guests use no SSE, x87 or AVX instruction" {
-	for g in hello_c printf_c; do
+	for g in hello_c echo_c exit_c fault_c printf_c; do
 		run -0 objdump -d --no-show-raw-insn "$K/$g.elf"
 		run -1 grep -E $'%([xyz]?mm|st)[0-9(]|\tf[a-z0-9]+( |$)' <<<"$output"
 	done
@@ -40,6 +40,74 @@ flat() { kvmrun --mode long "$@"; }
 	needs_elf
 	run -0 --separate-stderr kvmrun "$K/hello_c.elf"
 	[ "$output" = "Hello from C!" ]
+	[ "$stderr" = "" ]
+}
+
+@test "echo_c upper-cases lines until 'quit', then exits 0; what follows is not read" {
+	need_kvm
+	printf 'hello, world\n\nMixed Case 123\nquit\nnot echoed\n' >"$BATS_TEST_TMPDIR/in"
+	expect=$'HELLO, WORLD\n\nMIXED CASE 123'
+	run -0 --separate-stderr flat "$K/echo_c.bin" <"$BATS_TEST_TMPDIR/in"
+	[ "$output" = "$expect" ]
+	[ "$stderr" = "" ]
+	needs_elf
+	run -0 --separate-stderr kvmrun "$K/echo_c.elf" <"$BATS_TEST_TMPDIR/in"
+	[ "$output" = "$expect" ]
+	[ "$stderr" = "" ]
+}
+
+@test "echo_c: readline ends lines at LF, CR or CRLF alike" {
+	need_kvm
+	run -0 --separate-stderr flat "$K/echo_c.bin" < <(printf 'crlf\r\ncr\rlf\n\r\nend\r\nquit\r\n')
+	[ "$output" = $'CRLF\nCR\nLF\n\nEND' ]
+}
+
+@test "echo_c: input that never says quit leaves it waiting (a UART has no EOF) until --timeout" {
+	need_kvm
+	run -124 --separate-stderr flat --timeout 0.3 "$K/echo_c.bin" < <(printf 'last\n')
+	[ "$output" = "LAST" ]
+}
+
+@test "exit_c exits with the number on its first line, 0 to 255, exactly" {
+	need_kvm
+	for n in 0 1 42 100 254 255; do
+		run -"$n" --separate-stderr flat "$K/exit_c.bin" < <(printf '%s\n' "$n")
+		[ "$output" = "" ]
+		[ "$stderr" = "" ]
+	done
+	run -7 --separate-stderr flat "$K/exit_c.bin" < <(printf '  7 \nignored\n')
+	needs_elf
+	for n in 0 3 200; do
+		run -"$n" --separate-stderr kvmrun "$K/exit_c.elf" < <(printf '%s\n' "$n")
+		[ "$output" = "" ]
+	done
+}
+
+@test "exit_c refuses what is not a number from 0 to 255: message, status 1" {
+	need_kvm
+	for bad in 256 abc '' 12x -1; do
+		run -1 --separate-stderr flat "$K/exit_c.bin" < <(printf '%s\n' "$bad")
+		[ "$output" = "exit_c: expected a number from 0 to 255, got '$bad'" ]
+		[ "$stderr" = "" ]
+	done
+}
+
+@test "fault_c: a write beyond RAM is a guest fault, status 100, the address named" {
+	need_kvm
+	fault="kvmrun: guest fault: 4-byte write of 0xdeadbeef to 0x40000000, outside RAM (0x0-0xffffff) (KVM_EXIT_MMIO)"
+	run -100 --separate-stderr flat --mem 16 "$K/fault_c.bin"
+	[ "$output" = "writing 0xdeadbeef to 0x40000000" ]
+	[ "${stderr_lines[0]}" = "$fault" ]
+	needs_elf
+	run -100 --separate-stderr kvmrun --mem 16 "$K/fault_c.elf"
+	[ "$output" = "writing 0xdeadbeef to 0x40000000" ]
+	[ "${stderr_lines[0]}" = "$fault" ]
+}
+
+@test "fault_c: with --mem 2G the address is RAM and the write succeeds" {
+	need_kvm
+	run -1 --separate-stderr flat --mem 2G "$K/fault_c.bin"
+	[ "$output" = $'writing 0xdeadbeef to 0x40000000\nno fault: RAM reaches 0x40000000' ]
 	[ "$stderr" = "" ]
 }
 
