@@ -1,19 +1,22 @@
 #!/usr/bin/env bats
 # The guest kit (guest/kit/): C guests built by `make`, run as ELF and as flat
-# images in --mode long.
+# images in --mode long, and the Multiboot kernel mbinfo under kvmrun and QEMU.
 load helpers
 
 K="$ROOT/guest"
 
-# Until kvmrun loads ELF files, those runs are skipped, not failed.
+# Until kvmrun loads ELF and Multiboot files, those runs are skipped, not failed.
 needs_elf() {
 	"$KVMRUN" --help | grep -q -- '--format' || skip "needs the ELF loader"
+}
+needs_multiboot() {
+	"$KVMRUN" --help | grep -q -- '--module' || skip "needs Multiboot support (--append, --module)"
 }
 
 # A 64-bit kit guest's flat image (guest/NAME.bin) runs in --mode long.
 flat() { kvmrun --mode long "$@"; }
 
-@test "the kit's guests are static executables: ELF64 at 0x100000" {
+@test "the kit's guests are static executables: ELF64 at 0x100000, ELF32 Multiboot with its header in the first 8 KiB" {
 	for g in hello_c echo_c exit_c fault_c printf_c; do
 		run -0 readelf -h "$K/$g.elf"
 		[[ "$output" == *"Class:"*"ELF64"* ]]
@@ -23,10 +26,20 @@ flat() { kvmrun --mode long "$@"; }
 		run -0 nm "$K/$g.elf"
 		[[ "$output" == *"0000000000100000 T _start"* ]]
 	done
+	run -0 readelf -h "$K/mbinfo.elf"
+	[[ "$output" == *"Class:"*"ELF32"* ]]
+	[[ "$output" == *"Type:"*"EXEC (Executable file)"* ]]
+	run -0 python3 -c 'import sys, struct
+d = open(sys.argv[1], "rb").read(8192)
+for off in range(0, len(d) - 11, 4):
+    m, f, c = struct.unpack_from("<III", d, off)
+    if m == 0x1BADB002 and (m + f + c) & 0xffffffff == 0:
+        print(hex(f)); break' "$K/mbinfo.elf"
+	[ "$output" = "0x3" ]
 }
 
 @test "the kit's guests use no SSE, x87 or AVX instruction" {
-	for g in hello_c echo_c exit_c fault_c printf_c; do
+	for g in hello_c echo_c exit_c fault_c printf_c mbinfo; do
 		run -0 objdump -d --no-show-raw-insn "$K/$g.elf"
 		run -1 grep -E $'%([xyz]?mm|st)[0-9(]|\tf[a-z0-9]+( |$)' <<<"$output"
 	done
@@ -128,4 +141,69 @@ flat() { kvmrun --mode long "$@"; }
 	needs_elf
 	run -0 --separate-stderr kvmrun "$K/printf_c.elf"
 	[ "$output" = "$expect" ]
+}
+
+# mbinfo's module line for FILE with STRING ('' for none) at a page-aligned
+# start, as kvmrun lays modules out; the start comes from the output.
+module_line() { # N FILE STRING TEXT LINE
+	local n=$1 file=$2 string=$3 text=$4 line=$5 start end
+	[[ "$line" =~ ^module\ $n:\ start=0x([0-9a-f]+)\ end=0x([0-9a-f]+)\  ]]
+	start=$((16#${BASH_REMATCH[1]})) end=$((16#${BASH_REMATCH[2]}))
+	[ $((start % 4096)) -eq 0 ]
+	[ $((end - start)) -eq "$(stat -c %s "$file")" ]
+	[ "$line" = "module $n: start=0x${BASH_REMATCH[1]} end=0x${BASH_REMATCH[2]} string='$file${string:+ $string}' first bytes: '$text'" ]
+}
+
+@test "mbinfo under kvmrun: magic, flags, memory, command line, loader name, memory map, modules" {
+	need_kvm
+	needs_multiboot
+	printf 'module text line\nsecond\n' >"$BATS_TEST_TMPDIR/mod.txt"
+	printf '\x00\x01ab\xff' >"$BATS_TEST_TMPDIR/bin.dat"
+	cd "$ROOT"
+	run -0 --separate-stderr kvmrun --append "hello world" --module "$BATS_TEST_TMPDIR/mod.txt,modarg" \
+		--module "$BATS_TEST_TMPDIR/bin.dat" guest/mbinfo.elf
+	[ "$stderr" = "" ]
+	[ "${#lines[@]}" -eq 9 ]
+	[ "${lines[0]}" = "magic=0x2badb002" ]
+	[ "${lines[1]}" = "flags=0x24d" ]
+	[ "${lines[2]}" = "mem_lower=640 KiB mem_upper=15360 KiB" ]
+	[ "${lines[3]}" = "cmdline='guest/mbinfo.elf hello world'" ]
+	[ "${lines[4]}" = "boot_loader_name='kvmrun'" ]
+	[ "${lines[5]}" = "mmap base=0x0 length=0x1000000 type=1" ]
+	[ "${lines[6]}" = "mods_count=2" ]
+	module_line 0 "$BATS_TEST_TMPDIR/mod.txt" modarg 'module text line' "${lines[7]}"
+	module_line 1 "$BATS_TEST_TMPDIR/bin.dat" '' '..ab.' "${lines[8]}"
+}
+
+@test "mbinfo under kvmrun: no --append, no module, --mem 64" {
+	need_kvm
+	needs_multiboot
+	cd "$ROOT"
+	run -0 --separate-stderr kvmrun --mem 64 ./guest/mbinfo.elf
+	[ "$stderr" = "" ]
+	[ "$output" = "magic=0x2badb002
+flags=0x24d
+mem_lower=640 KiB mem_upper=64512 KiB
+cmdline='./guest/mbinfo.elf '
+boot_loader_name='kvmrun'
+mmap base=0x0 length=0x4000000 type=1
+mods_count=0" ]
+}
+
+@test "mbinfo under QEMU's Multiboot loader (-kernel): exit(0) ends QEMU through isa-debug-exit, status 1" {
+	need_kvm
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+	printf 'module text line\nsecond\n' >"$BATS_TEST_TMPDIR/mod.txt"
+	cd "$ROOT"
+	run -1 --separate-stderr timeout -k 2 30 qemu-system-x86_64 -accel kvm -M microvm -nodefaults \
+		-no-user-config -nographic -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-kernel guest/mbinfo.elf -append "hello world" -initrd "$BATS_TEST_TMPDIR/mod.txt modarg" </dev/null
+	[ "${lines[0]}" = "magic=0x2badb002" ]
+	[ "${lines[1]}" = "flags=0x24f" ]	# QEMU adds bit 1, boot_device
+	[[ "${lines[2]}" == "mem_lower="*" KiB mem_upper="*" KiB" ]]
+	[ "${lines[3]}" = "cmdline='guest/mbinfo.elf hello world'" ]
+	[ "${lines[4]}" = "boot_loader_name='qemu'" ]
+	[[ "$output" == *$'\nmmap base=0x100000 length=0x'*$' type=1\n'* ]]
+	[ "${lines[-2]}" = "mods_count=1" ]
+	module_line 0 "$BATS_TEST_TMPDIR/mod.txt" modarg 'module text line' "${lines[-1]}"
 }
