@@ -125,6 +125,24 @@ static void cpuid_fix_apic(const struct vm *vm, struct kvm_cpuid2 *c)
 	}
 }
 
+#define MSR_IA32_APICBASE 0x1b
+
+/*
+ * No LAPIC without the irqchip: its base MSR says disabled, which is also
+ * what KVM reflects in CPUID.1:EDX.APIC while the guest runs.
+ */
+static int disable_apic(struct vm *vm)
+{
+	struct {
+		struct kvm_msrs head;
+		struct kvm_msr_entry entry;
+	} m = { .head.nmsrs = 1, .entry = { .index = MSR_IA32_APICBASE, .data = 0 } };
+
+	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m) != 1)
+		return ioctl_failed("disabling the absent LAPIC (KVM_SET_MSRS IA32_APIC_BASE)");
+	return 0;
+}
+
 /* The host's supported CPUID, given to the VCPU; returns guest physical address bits. */
 static int set_cpuid(struct vm *vm, unsigned *phys_bits)
 {
@@ -158,7 +176,9 @@ static int set_cpuid(struct vm *vm, unsigned *phys_bits)
 	cpuid_fix_apic(vm, c);
 	r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
 	free(c);
-	return r < 0 ? ioctl_failed("KVM_SET_CPUID2") : 0;
+	if (r < 0)
+		return ioctl_failed("KVM_SET_CPUID2");
+	return vm->irqchip ? 0 : disable_apic(vm);
 }
 
 int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)

@@ -1,4 +1,4 @@
-# A Multiboot kernel that shows what it was given: EAX, and from the
+# A Multiboot kernel that shows what it was given: CR0, CS, DS, EFLAGS, EAX, and from the
 # information structure at EBX the flags, memory, command line, loader name,
 # memory map and modules (each module's string and first 8 bytes).
 	.code32
@@ -12,8 +12,25 @@ _start:
 mb_header:
 	.long	0x1badb002, MB_FLAGS, -(0x1badb002 + MB_FLAGS)
 start:
+	pushf					# EFLAGS as the loader left them
 	mov	%eax, %edi			# keep EAX and EBX across the calls
 	mov	%ebx, %ebp
+	mov	$s_cr0, %esi
+	call	puts
+	mov	%cr0, %eax
+	call	hex32
+	mov	$s_cs, %esi
+	call	puts
+	mov	%cs, %eax
+	call	hex16
+	mov	$s_ds, %esi
+	call	puts
+	mov	%ds, %eax
+	call	hex16
+	mov	$s_eflags, %esi
+	call	puts
+	pop	%eax
+	call	hex32
 	mov	$s_eax, %esi
 	call	puts
 	mov	%edi, %eax
@@ -104,7 +121,11 @@ start:
 	hlt
 
 	.include "print.inc"
-s_eax:	.asciz "eax="
+s_cr0:	.asciz "cr0="
+s_cs:	.asciz " cs="
+s_ds:	.asciz " ds="
+s_eflags: .asciz " eflags="
+s_eax:	.asciz "\neax="
 s_flags: .asciz "\nflags="
 s_lower: .asciz "\nmem_lower="
 s_upper: .asciz " mem_upper="
