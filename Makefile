@@ -15,7 +15,7 @@ BINDIR  ?= $(PREFIX)/bin
 # A flat guest is one RWX segment by nature; newer ld warns about it, older ld lacks the switch.
 LD_NORWX := $(shell $(LD) --help 2>/dev/null | grep -q -- --no-warn-rwx-segments && echo --no-warn-rwx-segments)
 
-SRCS := main.c kvm.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c console.c stop.c dump.c parse.c
+SRCS := main.c kvm.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c user.c console.c stop.c dump.c parse.c
 OBJS := $(SRCS:.c=.o)
 LIB_OBJS := $(filter-out main.o,$(OBJS))
 
@@ -59,11 +59,14 @@ run: all
 tests/unit: tests/unit.c $(LIB_OBJS) kvm.h
 	$(CC) $(KCFLAGS) -I. -o $@ tests/unit.c $(LIB_OBJS)
 
-test: all $(TEST_GUESTS) $(TEST_ELF32) tests/unit tests/fakekvm.so
+test: all $(TEST_GUESTS) $(TEST_ELF32) tests/unit tests/fakekvm.so tests/mkimage
 	bats $(BATS_FLAGS) tests
 
 tests/fakekvm.so: tests/fakekvm.c
 	$(CC) $(KCFLAGS) -fPIC -shared -o $@ $< -ldl
+
+tests/mkimage: tests/mkimage.c
+	$(CC) $(KCFLAGS) -o $@ $<
 
 bench/baseline: bench/baseline.c
 	$(CC) $(KCFLAGS) -o $@ $<
@@ -91,5 +94,5 @@ include guest/kit.mk
 
 clean:
 	rm -f kvmrun *.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
-	      tests/guests/*.bin tests/guests/*.o32 tests/guests/*.elf32 tests/unit tests/fakekvm.so bench/*.o bench/*.elf bench/*.bin \
+	      tests/guests/*.bin tests/guests/*.o32 tests/guests/*.elf32 tests/unit tests/fakekvm.so tests/mkimage bench/*.o bench/*.elf bench/*.bin \
 	      bench/baseline bench/bench $(KIT_CLEAN)

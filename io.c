@@ -90,6 +90,28 @@ static uint32_t load_le(const uint8_t *p, unsigned size)
 	return v;
 }
 
+enum io_result io_access(struct io_bus *bus, uint16_t port, unsigned size, bool out, uint32_t *val)
+{
+	unsigned i = bus->map[port];
+	const struct port_dev *d = i ? &bus->devs[i - 1] : NULL;
+
+	if (bus->counts)
+		bus->counts[port][out]++;
+	if (out) {
+		if (d && d->out)
+			return d->out(bus, d->dev, port, size, *val);
+		if (!d)
+			unclaimed(bus, port, size, true, *val);
+		return IO_OK;
+	}
+	*val = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	if (d && d->in)
+		return d->in(bus, d->dev, port, size, val);
+	if (!d)
+		unclaimed(bus, port, size, false, 0);
+	return IO_OK;
+}
+
 enum io_result io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size)
 {
 	/* Copy what we use out of the shared page before checking it. */
@@ -99,8 +121,6 @@ enum io_result io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size)
 	const uint16_t port = run->io.port;
 	const uint64_t off = run->io.data_offset;
 	uint64_t bytes, end;
-	unsigned i = bus->map[port];
-	const struct port_dev *d = i ? &bus->devs[i - 1] : NULL;
 	uint8_t *data;
 
 	if ((size != 1 && size != 2 && size != 4) ||
@@ -111,28 +131,12 @@ enum io_result io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size)
 				port, size, count, (unsigned long long)off);
 
 	data = (uint8_t *)run + off;
-	if (bus->counts)
-		bus->counts[port][dir == KVM_EXIT_IO_OUT] += count;
-
 	for (uint32_t k = 0; k < count; k++, data += size) {
-		enum io_result r = IO_OK;
+		uint32_t v = dir == KVM_EXIT_IO_OUT ? load_le(data, size) : 0;
+		enum io_result r = io_access(bus, port, size, dir == KVM_EXIT_IO_OUT, &v);
 
-		if (dir == KVM_EXIT_IO_OUT) {
-			uint32_t v = load_le(data, size);
-
-			if (d && d->out)
-				r = d->out(bus, d->dev, port, size, v);
-			else if (!d)
-				unclaimed(bus, port, size, true, v);
-		} else {
-			uint32_t v = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-
-			if (d && d->in)
-				r = d->in(bus, d->dev, port, size, &v);
-			else if (!d)
-				unclaimed(bus, port, size, false, 0);
+		if (dir == KVM_EXIT_IO_IN)
 			memcpy(data, &v, size);
-		}
 		if (r != IO_OK)
 			return r;
 	}

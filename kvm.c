@@ -273,7 +273,8 @@ int vm_attach_devices(struct vm *vm, const char *cmdline)
 		return -1;
 	}
 	if (uart_attach(&vm->com1, &vm->bus, PORT_COM1, &vm->con) < 0 ||
-	    fwcfg_attach(&vm->fwcfg, &vm->bus, vm->mem.size, cmdline) < 0)
+	    fwcfg_attach(&vm->fwcfg, &vm->bus, vm->mem.size, cmdline) < 0 ||
+	    (vm->mode == MODE_USER && user_attach(vm) < 0))
 		return -1;
 	return exitport_attach(&vm->bus);
 }

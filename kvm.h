@@ -52,17 +52,34 @@ enum {
 #define GUEST_MEM_MAX         (512ULL << 30) /* one PDPT maps 512 GiB */
 
 /* Selectors of the runner's GDT, described once in cpu.c. */
-#define SEL_CODE32 0x08
-#define SEL_DATA   0x10
-#define SEL_CODE64 0x18
+#define SEL_CODE32  0x08
+#define SEL_DATA    0x10
+#define SEL_CODE64  0x18
+#define SEL_UDATA   0x23   /* user mode: data, DPL 3 (RPL 3 included) */
+#define SEL_UCODE64 0x2b   /* user mode: 64-bit code, DPL 3 */
+#define SEL_TSS     0x30   /* user mode: the TSS (a 16-byte descriptor) */
+
+/*
+ * User mode (--mode user) adds, in the GDT's page: the TSS, one 8-byte
+ * exception stub per vector, a 32-gate IDT and the stack the CPU switches
+ * to on an exception (RSP0). A page table maps the first 2 MiB in 4 KiB
+ * pages so that the runner's pages are supervisor-only and page 0 is absent.
+ */
+#define GUEST_TSS        0x1800ULL
+#define GUEST_STUBS      0x1900ULL
+#define GUEST_IDT        0x1b00ULL
+#define GUEST_KSTACK_TOP 0x2000ULL
+#define USER_VECTORS     32
+#define USER_PT_SPAN     0x200000ULL  /* the 4 KiB-page table covers the first 2 MiB */
 
 /* Ports. */
 #define PORT_COM1        0x3f8  /* 16550 UART, 8 ports */
 #define PORT_QEMU_EXIT   0xf4   /* isa-debug-exit, iobase=0xf4, iosize=4: status (v << 1) | 1 */
 #define PORT_QEMU_EXIT_LEN 4
 #define PORT_EXIT        0xf8   /* kvmrun's own: status = v exactly, 0..255 */
+#define PORT_FAULT       0xf9   /* user mode: the runner's exception stubs report here (CPL 0 only) */
 
-enum cpu_mode { MODE_REAL, MODE_PROTECTED, MODE_LONG };
+enum cpu_mode { MODE_REAL, MODE_PROTECTED, MODE_LONG, MODE_USER };
 
 /* ---- parse.c: pure parsing of option values ---- */
 
@@ -224,6 +241,12 @@ int io_attach(struct io_bus *bus, const struct port_dev *d);
  * recorded in bus->end. Returns IO_END when the run must end.
  */
 enum io_result io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size);
+
+/*
+ * io_access: one access of size bytes at port, as a device or the empty bus
+ * answers it; *val is written for out, filled for in. Counted like any other.
+ */
+enum io_result io_access(struct io_bus *bus, uint16_t port, unsigned size, bool out, uint32_t *val);
 
 /* io_batches: true if the device at port batches output (no flush needed). */
 bool io_batches(const struct io_bus *bus, uint16_t port);
@@ -504,6 +527,29 @@ struct boot_params {
 int mb_load(const struct guest_mem *m, const struct file_buf *kernel, const struct mb_header *h,
 	    const struct boot_params *p, const struct range *rsv, unsigned nrsv,
 	    struct image *img, char *why, size_t len);
+
+/* ---- user.c: user mode's exception path ---- */
+
+/*
+ * user_tables: write the TSS, the exception stubs and the IDT into RAM and
+ * point s->tr and s->idt at them. Returns 0, or -1 if RAM lacks the room.
+ */
+int user_tables(const struct guest_mem *m, struct kvm_sregs *s);
+
+/*
+ * user_attach: the fault-report port. A report from the runner's stubs
+ * (CPL 0) ends the run as a guest fault described precisely (vector, error
+ * code, CR2, faulting RIP and RSP), or with status 0 when the fault is a #GP
+ * on HLT; the VCPU's registers are set back to the faulting context so the
+ * dump shows it. Writes from the guest itself (CPL 3) are ignored.
+ */
+int user_attach(struct vm *vm);
+
+/*
+ * cpu_user_context: put the VCPU back in the user context that faulted
+ * (user segments, rip, rsp, rflags), for the register dump.
+ */
+int cpu_user_context(struct vm *vm, uint64_t rip, uint64_t rsp, uint64_t rflags);
 
 /* ---- dump.c ---- */
 

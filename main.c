@@ -38,7 +38,8 @@ static void help(void)
 	       "  -e, --entry ADDR     load a flat GUEST at ADDR and start there (0x-hex or\n"
 	       "                       decimal); default 0x10000 in real mode, 0x100000 otherwise\n"
 	       "  -M, --mode MODE      CPU state at entry of a flat GUEST: real (default),\n"
-	       "                       protected, long (ELF and Multiboot choose their own)\n"
+	       "                       protected, long, or user (64-bit at CPL 3); ELF and\n"
+	       "                       Multiboot choose their own, but a 64-bit ELF takes user\n"
 	       "  -f, --format FORMAT  flat, elf or multiboot (default: detected from the bytes)\n"
 	       "  -a, --append STRING  Multiboot command line after the kernel's name; also\n"
 	       "                       fw_cfg's command line\n"
@@ -160,7 +161,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'M':
 			if (parse_mode(optarg, &o->mode) < 0)
-				bad_value("--mode", optarg, "not one of real, protected, long");
+				bad_value("--mode", optarg, "not one of real, protected, long, user");
 			o->mode_set = true;
 			break;
 		case 'f':
@@ -299,7 +300,8 @@ static void verbose_setup(const struct vm *vm, const struct options *o, const st
 			o->nmods, o->nmods == 1 ? "" : "s");
 	if (region)
 		fprintf(stderr, "kvmrun: runner tables (GDT%s) at 0x%llx-0x%llx\n",
-			o->mode == MODE_LONG ? ", page tables" : "", GUEST_GDT,
+			o->mode == MODE_LONG ? ", page tables" :
+			o->mode == MODE_USER ? ", TSS, exception stubs, IDT, runner stack, page tables" : "", GUEST_GDT,
 			(unsigned long long)(region - 1));
 	fprintf(stderr, "kvmrun: interrupt controllers and PIT %s\n",
 		vm->irqchip ? "in the kernel (--irqchip): HLT waits for an interrupt" : "absent: HLT ends the run");
@@ -329,6 +331,9 @@ static int plan(struct options *o, const struct file_buf *guest, enum image_form
 	}
 	if (*fmt != FORMAT_FLAT) {
 		enum cpu_mode mode = *fmt == FORMAT_ELF && cls == 64 ? MODE_LONG : MODE_PROTECTED;
+
+		if (mode == MODE_LONG && o->mode_set && o->mode == MODE_USER)
+			mode = MODE_USER;	/* a 64-bit ELF runs at CPL 3 on request */
 		const char *what = *fmt == FORMAT_MULTIBOOT ? "a Multiboot kernel" :
 				   cls == 64 ? "a 64-bit ELF" : "a 32-bit ELF";
 
@@ -373,7 +378,7 @@ static int load(struct vm *vm, const struct options *o, const struct file_buf *g
 
 	if (cpu_region_end(o->mode, o->mem))
 		rsv[nrsv++] = (struct range){ GUEST_GDT, cpu_region_end(o->mode, o->mem),
-					      o->mode == MODE_LONG ? "GDT and page tables" : "GDT" };
+					      o->mode == MODE_PROTECTED ? "GDT" : "GDT and page tables" };
 	switch (fmt) {
 	case FORMAT_MULTIBOOT:
 		rsv[nrsv++] = (struct range){ GUEST_MB_INFO, GUEST_MB_INFO + GUEST_PAGE,

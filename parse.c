@@ -159,6 +159,7 @@ static const char *const mode_names[] = {
 	[MODE_REAL] = "real",
 	[MODE_PROTECTED] = "protected",
 	[MODE_LONG] = "long",
+	[MODE_USER] = "user",
 };
 
 const char *mode_name(enum cpu_mode m)

@@ -232,10 +232,11 @@ static void test_modes(void)
 	CHECK_S(mode_name(MODE_REAL), "real");
 	CHECK_S(mode_name(MODE_PROTECTED), "protected");
 	CHECK_S(mode_name(MODE_LONG), "long");
-	CHECK_S(mode_name((enum cpu_mode)3), "?");
+	CHECK_S(mode_name(MODE_USER), "user");
+	CHECK_S(mode_name((enum cpu_mode)(MODE_USER + 1)), "?");
 	CHECK_S(mode_name((enum cpu_mode)-1), "?");
 	/* Every name parses back to its mode. */
-	for (int i = MODE_REAL; i <= MODE_LONG; i++) {
+	for (int i = MODE_REAL; i <= MODE_USER; i++) {
 		CHECK_U(parse_mode(mode_name((enum cpu_mode)i), &m), 0);
 		CHECK_U(m, i);
 	}
