@@ -246,11 +246,11 @@ need_guest() {
 # ---- --mode ----
 
 @test "--mode bogus: status 2" {
-	expect_usage "--mode 'bogus': not one of real, protected, long" --mode bogus "$HELLO"
+	expect_usage "--mode 'bogus': not one of real, protected, long, user" --mode bogus "$HELLO"
 }
 
 @test "--mode Real: mode words are lower case" {
-	expect_usage "--mode 'Real': not one of real, protected, long" -M Real "$HELLO"
+	expect_usage "--mode 'Real': not one of real, protected, long, user" -M Real "$HELLO"
 }
 
 @test "--mode long with too little RAM for its page tables: status 2" {
