@@ -36,10 +36,10 @@ kvmrun: $(OBJS)
 %.o: %.c kvm.h
 	$(CC) $(KCFLAGS) -c -o $@ $<
 
-# Guests: GNU as, ld, objcopy. Files named prot_*, long_* or mb32_* are linked at
+# Guests: GNU as, ld, objcopy. Files named prot_*, long_*, mb32_* or user_* are linked at
 # 0x100000 (the default entry in those modes); the rest at 0, for real mode,
 # where CS = entry >> 4 and IP = 0.
-link_addr = $(if $(filter prot_% long_% mb32_%,$(notdir $(1))),0x100000,0)
+link_addr = $(if $(filter prot_% long_% mb32_% user_%,$(notdir $(1))),0x100000,0)
 
 %.o: %.S guest/kvmrun.inc guest/print.inc
 	$(AS) --64 -I guest -o $@ $<
