@@ -455,10 +455,11 @@ struct image {
 
 /*
  * file_map: open (O_NONBLOCK, so a FIFO never hangs), check and map path
- * read-only. what names it in errors ("guest", "module"). Returns 0, or -1
- * after one line on stderr with *status set (EXIT_BAD_GUEST or EXIT_HOST).
+ * read-only. what names it in errors ("guest", "module"); an empty file is
+ * refused unless allow_empty (then data is NULL and size 0). Returns 0, or
+ * -1 after one line on stderr with *status set (EXIT_BAD_GUEST or EXIT_HOST).
  */
-int file_map(const char *path, const char *what, struct file_buf *f, int *status);
+int file_map(const char *path, const char *what, bool allow_empty, struct file_buf *f, int *status);
 void file_unmap(struct file_buf *f);
 
 /* image_detect: Multiboot if a valid header is found, else ELF by magic, else flat. */

@@ -8,7 +8,7 @@
 
 #include "kvm.h"
 
-int file_map(const char *path, const char *what, struct file_buf *f, int *status)
+int file_map(const char *path, const char *what, bool allow_empty, struct file_buf *f, int *status)
 {
 	struct stat st;
 	void *p;
@@ -44,8 +44,11 @@ int file_map(const char *path, const char *what, struct file_buf *f, int *status
 		goto fail;
 	}
 	if (st.st_size == 0) {
+		close(fd);
+		if (allow_empty)	/* a module may be empty (mod_start == mod_end), as with QEMU */
+			return 0;
 		fprintf(stderr, "kvmrun: %s '%s' is empty (0 bytes); nothing to run\n", what, path);
-		goto fail;
+		return -1;
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED) {

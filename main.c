@@ -421,12 +421,12 @@ int main(int argc, char **argv)
 	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
 	parse_options(argc, argv, &o);
 
-	if (file_map(o.guest, "guest", &guest, &status) < 0)
+	if (file_map(o.guest, "guest", false, &guest, &status) < 0)
 		return status;
 	if ((status = plan(&o, &guest, &fmt)) != 0)
 		return status;
 	for (unsigned i = 0; i < o.nmods; i++)
-		if (file_map(o.mods[i].file.path, "module", &o.mods[i].file, &status) < 0)
+		if (file_map(o.mods[i].file.path, "module", true, &o.mods[i].file, &status) < 0)
 			return status;
 
 	vm.stats_on = o.stats;

@@ -233,7 +233,8 @@ int mb_load(const struct guest_mem *m, const struct file_buf *kernel, const stru
 		if (!(dst = place(m, &cur, mf->size, "a module", why, len)))
 			return why_fail(why, len, "module '%s' (%llu bytes at 0x%llx) does not fit in RAM below 4 GiB; "
 					"raise --mem", mf->path, (unsigned long long)mf->size, (unsigned long long)at);
-		memcpy(dst, mf->data, mf->size);
+		if (mf->size)
+			memcpy(dst, mf->data, mf->size);
 		put32(info + PAGE_MODS + i * MB_MOD_SIZE, (uint32_t)at);
 		put32(info + PAGE_MODS + i * MB_MOD_SIZE + 4, (uint32_t)cur);
 		put32(info + PAGE_MODS + i * MB_MOD_SIZE + 12, 0);
