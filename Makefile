@@ -73,7 +73,7 @@ bench/baseline: bench/baseline.c
 bench/bench: bench/bench.c
 	$(CC) $(KCFLAGS) -o $@ $<
 
-bench: all bench/baseline bench/bench $(BENCH_GUESTS)
+bench: all bench/baseline bench/bench bench/compute_host bench/compute.elf $(BENCH_GUESTS)
 	./bench/bench
 
 debug:
@@ -91,6 +91,15 @@ version:
 	@echo $(VERSION)
 
 include guest/kit.mk
+
+# The compute benchmark: the same source as a host process and as a kit guest.
+bench/compute_host: bench/compute.c
+	$(CC) -DHOST -std=c11 -O2 -mgeneral-regs-only -fno-tree-loop-distribute-patterns $(WARN) -o $@ $<
+bench/compute.o: bench/compute.c $(KIT_HEADERS)
+	$(KIT_CC) -m64 $(KIT_CFLAGS) -c -o $@ $<
+bench/compute.elf: bench/compute.o $(KIT64_RT) $(KIT)/guest64.ld
+	$(KIT_CC) -m64 $(KIT_LDFLAGS) -T $(KIT)/guest64.ld -o $@ $(KIT64_RT) $<
+
 
 clean:
 	rm -f kvmrun *.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
