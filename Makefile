@@ -104,4 +104,4 @@ bench/compute.elf: bench/compute.o $(KIT64_RT) $(KIT)/guest64.ld
 clean:
 	rm -f kvmrun *.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
 	      tests/guests/*.bin tests/guests/*.o32 tests/guests/*.elf32 tests/unit tests/fakekvm.so tests/mkimage bench/*.o bench/*.elf bench/*.bin \
-	      bench/baseline bench/bench $(KIT_CLEAN)
+	      bench/baseline bench/bench bench/compute_host $(KIT_CLEAN)
