@@ -37,8 +37,10 @@ unsigned elf_class(const struct file_buf *f, char *why, size_t len)
 	uint16_t type, machine;
 	unsigned cls;
 
-	if (f->size < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG) != 0)
+	if (f->size < SELFMAG || memcmp(id, ELFMAG, SELFMAG) != 0)
 		REFUSE("not an ELF file (no \\177ELF magic)");
+	if (f->size < EI_NIDENT)
+		REFUSE("truncated ELF header (%llu bytes)", (unsigned long long)f->size);
 	if (id[EI_CLASS] != ELFCLASS32 && id[EI_CLASS] != ELFCLASS64)
 		REFUSE("ELF class %u is neither 32- nor 64-bit (e_ident[EI_CLASS])",
 		       id[EI_CLASS]);
@@ -129,6 +131,8 @@ static int check_seg(const struct guest_mem *m, const struct file_buf *f, const 
 	if (!guest_range(m, s->paddr, s->memsz)) {
 		if (__builtin_add_overflow(s->paddr, s->memsz, &end))
 			end = UINT64_MAX;
+		else
+			end--;	/* the last byte, as RAM's is given */
 		return why_fail(why, len, "segment %u: 0x%llx-0x%llx (p_paddr, p_memsz) is outside RAM "
 				"(0x0-0x%llx); raise --mem", i, (unsigned long long)s->paddr,
 				(unsigned long long)end, (unsigned long long)(m->size - 1));
@@ -163,10 +167,13 @@ int elf_load(const struct guest_mem *m, const struct file_buf *f,
 		if (s->type == PT_INTERP || s->type == PT_DYNAMIC)
 			return why_fail(why, len, "dynamically linked (segment %d is %s); link with -static", i,
 					s->type == PT_INTERP ? "PT_INTERP" : "PT_DYNAMIC");
-		if (s->type != PT_LOAD || s->memsz == 0)
+		if (s->type != PT_LOAD)
 			continue;
+		/* Every PT_LOAD is checked, an empty one too; only non-empty ones load. */
 		if (check_seg(m, f, s, (unsigned)i, rsv, nrsv, why, len) < 0)
 			return -1;
+		if (s->memsz == 0)
+			continue;
 		for (int j = 0; j < i; j++) {
 			const struct seg *o = &segs[j];
 

@@ -171,7 +171,6 @@ NO_MB_HEADER="no Multiboot header (magic 0x1badb002 with a valid checksum) in it
 }
 
 @test "elf-truncated-ident: 8 bytes with the ELF magic are a truncated header, not 'no magic'" {
-	skip "known bug: elf.c elf_class() reports a file shorter than EI_NIDENT as 'no \\177ELF magic'"
 	refused elf-truncated-ident "truncated ELF header (8 bytes)"
 }
 
@@ -240,7 +239,6 @@ NO_MB_HEADER="no Multiboot header (magic 0x1badb002 with a valid checksum) in it
 }
 
 @test "elf-memsz-zero: a PT_LOAD with p_memsz 0 but p_filesz 1 is malformed, refused" {
-	skip "known bug: elf.c elf_load() skips PT_LOAD segments with p_memsz 0 before check_seg(), so this file runs"
 	need_kvm
 	refused elf-memsz-zero "segment 1: p_filesz 0x1 is larger than p_memsz 0x0"
 }
@@ -256,7 +254,6 @@ NO_MB_HEADER="no Multiboot header (magic 0x1badb002 with a valid checksum) in it
 }
 
 @test "elf-segment-outside-ram: a page at 0xfff800 ends past 16 MiB; its last byte named, as RAM's is" {
-	skip "known bug: elf.c check_seg() prints the end of the segment exclusive (0x1000800) next to RAM's inclusive end"
 	need_kvm
 	refused elf-segment-outside-ram "segment 0: 0xfff800-0x10007ff (p_paddr, p_memsz) is outside RAM (0x0-0xffffff); raise --mem"
 }
