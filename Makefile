@@ -60,7 +60,7 @@ tests/unit: tests/unit.c $(LIB_OBJS) kvm.h
 	$(CC) $(KCFLAGS) -I. -o $@ tests/unit.c $(LIB_OBJS)
 
 test: all $(TEST_GUESTS) $(TEST_ELF32) tests/unit tests/fakekvm.so tests/mkimage
-	bats $(BATS_FLAGS) tests
+	bats $(BATS_FLAGS) tests tests/hostile
 
 tests/fakekvm.so: tests/fakekvm.c
 	$(CC) $(KCFLAGS) -fPIC -shared -o $@ $< -ldl
@@ -91,6 +91,9 @@ version:
 	@echo $(VERSION)
 
 include guest/kit.mk
+# Fuzz targets (make fuzz) and the hostile-guest suite's guests, each in its own fragment.
+-include tests/fuzz/fuzz.mk
+-include tests/hostile/hostile.mk
 
 # The compute benchmark: the same source as a host process and as a kit guest.
 bench/compute_host: bench/compute.c
