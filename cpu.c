@@ -16,6 +16,7 @@
 #define CR4_PAE (1ULL << 5)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
+#define EFER_NXE (1ULL << 11)
 #define PTE_P  (1ULL << 0)
 #define PTE_RW (1ULL << 1)
 #define PTE_US (1ULL << 2)
@@ -133,6 +134,11 @@ int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
 	if (mode == MODE_REAL && entry >= GUEST_REAL_TOP) {
 		snprintf(why, len, "--entry 0x%llx is beyond real mode's reach (below 0x100000); "
 			 "lower --entry or choose --mode protected or long", (unsigned long long)entry);
+		return -1;
+	}
+	if (mode == MODE_USER && entry < GUEST_PAGE) {
+		snprintf(why, len, "--entry 0x%llx is in page 0, which user mode leaves unmapped to catch "
+			 "NULL pointers; load it higher", (unsigned long long)entry);
 		return -1;
 	}
 	if (mode == MODE_PROTECTED && entry >= GUEST_PROT_TOP) {
@@ -313,6 +319,7 @@ int cpu_setup(struct vm *vm, enum cpu_mode mode, const struct cpu_entry *e)
 		if (user_tables(&vm->mem, &s) < 0)
 			goto no_room;
 		set_user(&s);
+		s.efer |= EFER_NXE;	/* so that a page fault says when it was an instruction fetch */
 		r.rflags |= RFLAGS_IOPL3;
 		break;
 	}

@@ -9,13 +9,13 @@
 
 #include "kvm.h"
 
-enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP };
+enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX };
 
 #define USAGE "usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)"
 
 struct options {
 	uint64_t mem, entry, timeout_ns;
-	bool entry_set, mode_set, stats, verbose;
+	bool entry_set, mode_set, stats, verbose, no_sandbox;
 	enum cpu_mode mode;
 	enum image_format format;
 	int irqchip;			/* -1: by format (on for Multiboot), 0 off, 1 on */
@@ -51,6 +51,7 @@ static void help(void)
 	       "                       Multiboot kernels, off otherwise); with it, HLT waits for\n"
 	       "                       an interrupt instead of ending the run\n"
 	       "  -t, --timeout SECS   stop a guest still running after SECS seconds (fractions ok)\n"
+	       "      --no-sandbox     run without the seccomp filter that confines the run loop\n"
 	       "  -s, --stats          at exit, print VM exits by reason and port, and timings\n"
 	       "  -v, --verbose        print the VM setup before running\n"
 	       "  -h, --help           print this help\n"
@@ -58,7 +59,7 @@ static void help(void)
 	       "\n"
 	       "Guest ports: 0x3f8-0x3ff COM1 (16550); 0xf4 QEMU isa-debug-exit: writing v ends\n"
 	       "with status (v << 1) | 1; 0xf8 kvmrun exit: writing v (0-255) ends with status v.\n"
-	       "HLT ends the run with status 0.\n"
+	       "HLT ends the run with status 0. On a terminal, Ctrl-A x quits, Ctrl-A h helps.\n"
 	       "\n"
 	       "Exit status:\n"
 	       "  0        the guest halted (HLT) or wrote 0 to port 0xf8\n"
@@ -70,6 +71,7 @@ static void help(void)
 	       "           too large for RAM, or overlapping the runner's tables\n"
 	       "  124      --timeout expired\n"
 	       "  128+N    stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM);\n"
+	       "           130 also when Ctrl-A x quits an interactive console;\n"
 	       "           141 when stdout's reader went away (EPIPE)\n");
 }
 
@@ -137,6 +139,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
 		{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *why;
@@ -189,6 +192,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_IRQCHIP:
 		case OPT_NO_IRQCHIP:
 			o->irqchip = c == OPT_IRQCHIP;
+			break;
+		case OPT_NO_SANDBOX:
+			o->no_sandbox = true;
 			break;
 		case 't':
 			if (parse_seconds(optarg, &o->timeout_ns, &why) < 0)
@@ -266,6 +272,10 @@ static int finish(struct vm *vm, const struct options *o)
 			fprintf(stderr, "kvmrun: writing guest output to stdout failed: %s\n",
 				strerror(e->errno_value));
 		}
+		break;
+	case END_QUIT:
+		fprintf(stderr, "kvmrun: quit (Ctrl-A x)\n");
+		status = EXIT_QUIT;
 		break;
 	case END_HOST:
 	case END_NONE:
@@ -378,7 +388,8 @@ static int load(struct vm *vm, const struct options *o, const struct file_buf *g
 
 	if (cpu_region_end(o->mode, o->mem))
 		rsv[nrsv++] = (struct range){ GUEST_GDT, cpu_region_end(o->mode, o->mem),
-					      o->mode == MODE_PROTECTED ? "GDT" : "GDT and page tables" };
+					      o->mode == MODE_PROTECTED ? "GDT" :
+					      o->mode == MODE_USER ? "user-mode tables" : "GDT and page tables" };
 	switch (fmt) {
 	case FORMAT_MULTIBOOT:
 		rsv[nrsv++] = (struct range){ GUEST_MB_INFO, GUEST_MB_INFO + GUEST_PAGE,
@@ -419,7 +430,14 @@ int main(int argc, char **argv)
 
 	vm.stats.start_ns = now_ns();
 	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
+	/* A writer whose reader left gets EPIPE and says so, instead of dying mid-message. */
+	signal(SIGPIPE, SIG_IGN);
 	parse_options(argc, argv, &o);
+	if (getuid() != geteuid() || getgid() != getegid()) {
+		fprintf(stderr, "kvmrun: refusing to run set-uid or set-gid; give your user access to /dev/kvm "
+			"(the kvm group) instead\n");
+		return EXIT_HOST;
+	}
 
 	if (file_map(o.guest, "guest", false, &guest, &status) < 0)
 		return status;
@@ -447,14 +465,24 @@ int main(int argc, char **argv)
 		goto out;
 	if (o.verbose)
 		verbose_setup(&vm, &o, &img);
+	if (console_interactive(&vm.con) < 0 || (vm.con.interactive && stop_tick_always() < 0))
+		goto out;
+	/* The loop needs only the VCPU: the system and VM descriptors close before it runs. */
+	close(vm.kvm_fd);
+	close(vm.vm_fd);
+	vm.kvm_fd = vm.vm_fd = -1;
+	if (!o.no_sandbox && seccomp_install(vm.vcpu_fd) < 0)
+		goto out;
 
 	vm_run(&vm, o.timeout_ns);
 	stop_fini();
+	console_restore();
 	vm.stats.total_ns = now_ns() - vm.stats.start_ns;
 	status = finish(&vm, &o);
 	if (o.stats)
 		vm_report_stats(&vm, stderr);
 out:
+	console_restore();
 	vm_close(&vm);
 	return status;
 }

@@ -189,20 +189,38 @@ static uint64_t merge_in(uint64_t rax, unsigned size, uint32_t v)
  * Carry out the guest's port I/O at frame RIP, then let the stub return to
  * the next instruction (or to the same rep instruction, when elements remain).
  */
+/* One access on behalf of the guest; its own writes to the report port are ignored, reads float. */
+static enum io_result guest_access(struct io_bus *bus, uint16_t port, unsigned size, bool out, uint32_t *v)
+{
+	if (port == PORT_FAULT) {
+		if (!out)
+			*v = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+		return IO_OK;
+	}
+	return io_access(bus, port, size, out, v);
+}
+
+/*
+ * Carry out the guest's port I/O at frame RIP, then let the stub return to
+ * the next instruction (or to the same rep instruction, when elements remain).
+ * When the access ends the run, the VCPU is put back in the guest's context
+ * at the I/O instruction, so a dump shows the guest, not the stub.
+ */
 static enum io_result pio_emulate(struct vm *vm, struct io_bus *bus, uint64_t *f, struct kvm_regs *r,
 				  const struct pio *p)
 {
-	uint64_t user_low = cpu_region_end(MODE_USER, vm->mem.size);
+	uint64_t user_low = cpu_region_end(MODE_USER, vm->mem.size), rip = f[F_RIP];
 	uint16_t port = p->imm ? p->port : (uint16_t)r->rdx;
 	enum io_result res = IO_OK;
+	bool done = true;
+	const char *bad = NULL;
 
 	if (!p->string) {
 		uint32_t v = (uint32_t)r->rax;
 
-		res = io_access(bus, port, p->size, p->out, &v);
+		res = guest_access(bus, port, p->size, p->out, &v);
 		if (!p->out)
 			r->rax = merge_in(r->rax, p->size, v);
-		f[F_RIP] += p->len;
 	} else {
 		uint64_t count = p->rep ? r->rcx : 1, n = count < STRING_CHUNK ? count : STRING_CHUNK;
 		int64_t step = f[F_RFLAGS] & RFLAGS_DF ? -(int64_t)p->size : (int64_t)p->size;
@@ -212,26 +230,33 @@ static enum io_result pio_emulate(struct vm *vm, struct io_bus *bus, uint64_t *f
 			uint8_t *mem = *addr >= user_low ? guest_range(&vm->mem, *addr, p->size) : NULL;
 			uint32_t v = 0;
 
-			if (!mem)
-				return io_fault(bus, "string port I/O at RIP 0x%llx %s 0x%llx, which is not the guest's memory",
-						(unsigned long long)f[F_RIP], p->out ? "reads" : "writes",
-						(unsigned long long)*addr);
+			if (!mem) {
+				bad = p->out ? "reads" : "writes";
+				break;
+			}
 			if (p->out)
 				memcpy(&v, mem, p->size);
-			res = io_access(bus, port, p->size, p->out, &v);
+			res = guest_access(bus, port, p->size, p->out, &v);
 			if (!p->out)
 				memcpy(mem, &v, p->size);
 			*addr += (uint64_t)step;
 			if (p->rep)
 				r->rcx--;
 		}
-		if (!p->rep || r->rcx == 0)
-			f[F_RIP] += p->len;
+		done = !bad && (!p->rep || r->rcx == 0);
 	}
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, r) < 0)
-		return io_fault(bus, "emulating port I/O at RIP 0x%llx: KVM_SET_REGS failed",
-				(unsigned long long)f[F_RIP]);
-	return res;
+		return io_fault(bus, "emulating port I/O at RIP 0x%llx: KVM_SET_REGS failed", (unsigned long long)rip);
+	if (bad || res != IO_OK) {
+		cpu_user_context(vm, rip, f[F_RSP], f[F_RFLAGS]);
+		if (bad)
+			return io_fault(bus, "string port I/O at RIP 0x%llx %s 0x%llx, which is not the guest's memory",
+					(unsigned long long)rip, bad, (unsigned long long)(p->out ? r->rsi : r->rdi));
+		return res;
+	}
+	if (done)
+		f[F_RIP] += p->len;
+	return IO_OK;
 }
 
 static enum io_result fault_out(struct io_bus *bus, void *dev, uint16_t port, unsigned size, uint32_t val)

@@ -139,7 +139,6 @@ USER_CS="kvmrun:   cs  002b base 0000000000000000 limit ffffffff type b L dpl 3"
 # The I/D bit (16) of a page fault's error code is set only with EFER.NXE or
 # CR4.SMEP, and the runner sets neither; either fix below is correct.
 @test "jumping into the runner's stubs (0x1900): page fault fetching an instruction, at the target" {
-	skip "known bug: user.c fault_out() names fetches by error-code bit 4, which the CPU leaves clear without EFER.NXE/CR4.SMEP: says 'reading 0x1900'"
 	run -100 --separate-stderr kvmrun --mode user "$G/user_fetch.bin"
 	[ "$output" = "" ]
 	want="$FAULT page fault fetching an instruction at 0x1900 at RIP 0x1900: $SUPERVISOR"
@@ -148,7 +147,6 @@ USER_CS="kvmrun:   cs  002b base 0000000000000000 limit ffffffff type b L dpl 3"
 }
 
 @test "calling a NULL function pointer: page fault fetching an instruction at 0x0, return address pushed" {
-	skip "known bug: user.c fault_out() names fetches by error-code bit 4, which the CPU leaves clear without EFER.NXE/CR4.SMEP: says 'reading 0x0'"
 	run -100 --separate-stderr kvmrun --mode user "$G/user_callnull.bin"
 	want="$FAULT page fault fetching an instruction at 0x0 at RIP 0x0: the page is not present"
 	[ "${stderr_lines[0]}" = "$want (error code 0x14, RSP 0xffff8)" ] ||
@@ -235,7 +233,6 @@ in $0x80,%eax rax=0x00000000ffffffff'
 }
 
 @test "a fault inside emulated port I/O dumps the guest's user context, not the runner's stub" {
-	skip "known bug: user.c pio_emulate() returns io_fault() without cpu_user_context(): the dump shows CPL 0 at the stub (rip 0x19d4, rsp 0x1fc8)"
 	run -100 --separate-stderr kvmrun --mode user "$G/user_exit.bin" < <(printf 'e')
 	bad=$(addr user_exit bad)
 	# the out itself, or the instruction after it, as KVM reports it in long mode
@@ -292,7 +289,6 @@ rsi and rcx as expected"
 }
 
 @test "a string I/O fault part way leaves RCX and RSI where the transfer stopped, in the user context" {
-	skip "known bug: user.c pio_emulate() returns io_fault() from inside the loop, before KVM_SET_REGS and cpu_user_context(): RCX 8, RSI 0x9003, CPL 0 stub"
 	rip=$(addr user_outs_edge fault)
 	run -100 --separate-stderr kvmrun --mode user "$G/user_outs_edge.bin"
 	[[ "${stderr_lines[1]}" == "kvmrun:   rip $(hex16 "$rip") rsp 0000000000100000 rflags "* ]]
@@ -313,7 +309,6 @@ rsi and rcx as expected"
 # ---- the report port ----
 
 @test "a guest writing to port 0xf9 itself is ignored: it goes on and exits 0" {
-	skip "known bug: user.c pio_emulate() passes an emulated out to 0xf9 to fault_out(), which sees CPL 0 (the stub) and emulates the same out again: unbounded recursion, SIGSEGV (status 139)"
 	run -0 --separate-stderr kvmrun --mode user "$G/user_f9.bin"
 	[ "$output" = "still running after writing to port 0xf9" ]
 	[ "$stderr" = "" ]
@@ -340,7 +335,7 @@ rsi and rcx as expected"
 	last=$(printf '0x%x' $((0x8000 + size - 1)))
 	run -104 --separate-stderr kvmrun --mode user "$BATS_TEST_TMPDIR/low.elf"
 	[ "$output" = "" ]
-	[ "$stderr" = "kvmrun: guest '$BATS_TEST_TMPDIR/low.elf': segment 0 at 0x8000-$last overlaps the runner's GDT and page tables at 0x1000-0x8fff; link it elsewhere" ]
+	[ "$stderr" = "kvmrun: guest '$BATS_TEST_TMPDIR/low.elf': segment 0 at 0x8000-$last overlaps the runner's user-mode tables at 0x1000-0x8fff; link it elsewhere" ]
 	# long mode's tables end at 0x7fff: the same file runs there
 	run -0 --separate-stderr kvmrun "$BATS_TEST_TMPDIR/low.elf"
 	[ "$output" = "before hlt" ]
