@@ -329,11 +329,20 @@ static bool output_failed(struct vm *vm)
 /* Each handler returns true when the run ends (vm->end says why). */
 typedef bool exit_fn(struct vm *vm);
 
+/* Ctrl-A x on the console ends the run. */
+static bool quit_typed(struct vm *vm)
+{
+	if (!vm->con.quit)
+		return false;
+	vm->end.kind = END_QUIT;
+	return true;
+}
+
 static bool on_io(struct vm *vm)
 {
 	uint16_t port = vm->run->io.port;
 
-	if (io_exit(&vm->bus, vm->run, vm->run_size) == IO_END)
+	if (io_exit(&vm->bus, vm->run, vm->run_size) == IO_END || quit_typed(vm))
 		return true;
 	if (vm->con.len == 0)
 		return false;
@@ -432,8 +441,13 @@ static bool on_interrupt(struct vm *vm)
 		vm->end.kind = END_TIMEOUT;
 		return true;
 	}
-	if (f.flush_due && console_flush(&vm->con) < 0)
-		return output_failed(vm);
+	if (f.flush_due) {
+		console_pump(&vm->con);
+		if (quit_typed(vm))
+			return true;
+		if (console_flush(&vm->con) < 0)
+			return output_failed(vm);
+	}
 	return false;
 }
 

@@ -137,6 +137,9 @@ struct console {
 	size_t in_pos, in_len;      /* unread bytes in inbuf */
 	int out_errno;              /* first write error, 0 if none */
 	bool (*give_up)(void);      /* asked when a write is interrupted: stop trying? (NULL: never) */
+	bool interactive;           /* stdin is a terminal in raw mode: Ctrl-A escapes apply */
+	bool escape;                /* a Ctrl-A was typed; the next key is a command */
+	bool quit;                  /* Ctrl-A x was typed */
 	unsigned char buf[CONSOLE_BUF];
 	unsigned char inbuf[4096];
 };
@@ -169,6 +172,21 @@ bool console_rx_ready(struct console *c);
 /* console_getc: the next input byte, or 0 when none is waiting. */
 unsigned char console_getc(struct console *c);
 
+/*
+ * console_interactive: if stdin is a terminal, put it in raw mode for input
+ * (every key reaches the guest, Ctrl-C included; output processing stays on)
+ * and turn on QEMU's escapes: Ctrl-A x quits, Ctrl-A h prints help, Ctrl-A
+ * Ctrl-A sends one Ctrl-A. The terminal is restored by console_restore, which
+ * also runs at exit. Returns 0, or -1 (reported) if the terminal refuses.
+ */
+#define CONSOLE_ESCAPE 0x01	/* Ctrl-A */
+#define EXIT_QUIT 130		/* Ctrl-A x: as an interrupt */
+int console_interactive(struct console *c);
+void console_restore(void);
+
+/* console_pump: read what the terminal has typed, without blocking (escapes act now). */
+void console_pump(struct console *c);
+
 /* ---- io.c: port I/O dispatch through a table ---- */
 
 /* How a port access ends: go on, or end the run for the reason in bus->end. */
@@ -184,6 +202,7 @@ enum end_kind {
 	END_SIGNAL,    /* signal signo arrived */
 	END_OUTPUT,    /* writing guest output failed: errno_value */
 	END_HOST,      /* KVM or host failure, already reported on stderr */
+	END_QUIT,      /* the user typed Ctrl-A x */
 };
 
 struct run_end {
@@ -318,6 +337,9 @@ int stop_start_timeout(uint64_t timeout_ns);
 
 /* stop_arm_flush: ask for a flush tick in 10 ms, unless one is already armed. */
 void stop_arm_flush(void);
+
+/* stop_tick_always: make the flush tick periodic (every 10 ms), for an interactive console. */
+int stop_tick_always(void);
 
 /*
  * stop_give_up: for console.give_up. False while no signal or timeout is
@@ -551,6 +573,18 @@ int user_attach(struct vm *vm);
  * (user segments, rip, rsp, rflags), for the register dump.
  */
 int cpu_user_context(struct vm *vm, uint64_t rip, uint64_t rsp, uint64_t rflags);
+
+/* ---- seccomp.c ---- */
+
+/*
+ * seccomp_install: confine the process to what the run loop needs: the
+ * VCPU's KVM_RUN and register ioctls on vcpu_fd, terminal ioctls on stdin,
+ * reads of stdin, writes of stdout and stderr, poll, the timers, signal
+ * return, memory release, and exit; mmap and mprotect never executable.
+ * x86-64 only (x32 and other ABIs are killed); any other call kills the
+ * process. Returns 0, or -1 (reported).
+ */
+int seccomp_install(int vcpu_fd);
 
 /* ---- dump.c ---- */
 

@@ -432,6 +432,8 @@ int main(int argc, char **argv)
 	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
 	/* A writer whose reader left gets EPIPE and says so, instead of dying mid-message. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Descriptors inherited beyond stdio are nothing of ours: the guest's runner holds none. */
+	closefrom(3);
 	parse_options(argc, argv, &o);
 	if (getuid() != geteuid() || getgid() != getegid()) {
 		fprintf(stderr, "kvmrun: refusing to run set-uid or set-gid; give your user access to /dev/kvm "

@@ -15,7 +15,7 @@
 #define SIG_FLUSH   SIGURG	/* ignored by default if it ever escapes */
 
 static struct kvm_run *volatile run_page;
-static volatile sig_atomic_t got_signal, got_timeout, got_flush, flush_armed;
+static volatile sig_atomic_t got_signal, got_timeout, got_flush, flush_armed, flush_periodic;
 static timer_t timeout_timer, flush_timer;
 
 static void on_signal(int sig)
@@ -62,8 +62,6 @@ int stop_init(struct kvm_run *run)
 		}
 		sigaddset(&unblock, sigs[i]);
 	}
-	/* A writer whose reader left gets EPIPE and says so, instead of dying. */
-	signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_UNBLOCK, &unblock, NULL);
 	if (make_timer(SIG_TIMEOUT, &timeout_timer) < 0)
 		return -1;
@@ -124,6 +122,20 @@ void stop_fini(void)
 	timer_delete(flush_timer);
 }
 
+int stop_tick_always(void)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = FLUSH_TICK_NS;
+	if (timer_settime(flush_timer, 0, &its, NULL) < 0) {
+		perror("kvmrun: cannot start the console tick");
+		return -1;
+	}
+	flush_periodic = flush_armed = 1;
+	return 0;
+}
+
 void stop_take(struct stop_flags *f)
 {
 	f->signo = got_signal;
@@ -131,6 +143,6 @@ void stop_take(struct stop_flags *f)
 	f->flush_due = got_flush;
 	if (f->flush_due) {
 		got_flush = 0;
-		flush_armed = 0;
+		flush_armed = flush_periodic;	/* a periodic tick stays armed */
 	}
 }

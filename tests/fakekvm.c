@@ -8,12 +8,17 @@
  *                      CREATE_VCPU, SET_USER_MEMORY_REGION, SET_SREGS, RUN
  *   FAKEKVM_ERRNO=E    the errno of that failure: a number or a name such
  *                      as ENOMEM (default EIO)
+ *   FAKEKVM_FORBIDDEN=1  before each KVM_RUN, make a system call the run
+ *                      loop's seccomp filter forbids (getppid), as an
+ *                      exploited runner would: the filter must kill it
  *
  * Everything else goes to the real ioctl unchanged. An environment value
  * the shim cannot read ends the process with status 99, so a typo in a
  * test fails loudly instead of silently testing nothing.
  */
 #include <dlfcn.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -141,5 +146,7 @@ int ioctl(int fd, unsigned long request, ...)
 		errno = fail_errno();
 		return -1;
 	}
+	if (request == KVM_RUN && env_int("FAKEKVM_FORBIDDEN", &v) && v)
+		syscall(SYS_getppid);
 	return real(fd, request, arg);
 }

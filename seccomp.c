@@ -1,0 +1,144 @@
+/*
+ * The run loop's confinement: a seccomp-BPF filter, installed after setup
+ * and before the first KVM_RUN, that allows only what the loop needs. The
+ * architecture is checked (x86-64 only, no x32); anything else kills the
+ * process. Built from <linux/seccomp.h> and <linux/filter.h>, no libseccomp.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include "kvm.h"
+
+#define X32_SYSCALL_BIT 0x40000000u
+#define ARG_LO(n) (offsetof(struct seccomp_data, args) + (n) * 8)	/* low 32 bits, little-endian */
+#define ARG_HI(n) (ARG_LO(n) + 4)
+
+#define LD(off)          BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define JEQ(k, t, f)     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
+#define JSET(k, t, f)    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, (k), (t), (f))
+#define RET(v)           BPF_STMT(BPF_RET | BPF_K, (v))
+#define ALLOW            RET(SECCOMP_RET_ALLOW)
+#define KILL             RET(SECCOMP_RET_KILL_PROCESS)
+
+/* Plain syscalls the loop and its exit paths make, with no argument worth checking. */
+static const unsigned plain[] = {
+	SYS_poll, SYS_ppoll, SYS_timer_settime, SYS_timer_delete, SYS_rt_sigreturn,
+	SYS_rt_sigprocmask, SYS_clock_gettime, SYS_exit_group, SYS_exit, SYS_munmap,
+	SYS_madvise, SYS_brk, SYS_close, SYS_restart_syscall, SYS_getpid, SYS_gettid,
+	SYS_newfstatat, SYS_fstat,
+};
+
+/* The VCPU ioctls the loop, the dump and user mode's exception path use. */
+static const unsigned long vcpu_ioctls[] = {
+	KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_TRANSLATE,
+};
+
+/* The terminal ioctls that read and restore stdin's modes. */
+static const unsigned long tty_ioctls[] = { TCGETS, TCSETS, TCSETSW, TCSETSF };
+
+#define MAX_INSNS 128
+
+struct prog {
+	struct sock_filter f[MAX_INSNS];
+	unsigned n;
+};
+
+static void emit(struct prog *p, struct sock_filter insn)
+{
+	if (p->n < MAX_INSNS)
+		p->f[p->n++] = insn;
+}
+
+/* if (nr == sys) allow: two instructions. */
+static void allow_nr(struct prog *p, unsigned sys)
+{
+	emit(p, (struct sock_filter)JEQ(sys, 0, 1));
+	emit(p, (struct sock_filter)ALLOW);
+}
+
+/*
+ * if (nr == sys && arg0 == fd) allow. Expects the syscall number in A and
+ * leaves it there when the rule does not match.
+ */
+static void allow_fd(struct prog *p, unsigned sys, int fd)
+{
+	emit(p, (struct sock_filter)JEQ(sys, 0, 4));
+	emit(p, (struct sock_filter)LD(ARG_LO(0)));
+	emit(p, (struct sock_filter)JEQ((unsigned)fd, 0, 1));
+	emit(p, (struct sock_filter)ALLOW);
+	emit(p, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
+}
+
+/* if (nr == ioctl && arg0 == fd && arg1 in reqs) allow. */
+static void allow_ioctls(struct prog *p, int fd, const unsigned long *reqs, unsigned n)
+{
+	emit(p, (struct sock_filter)JEQ(SYS_ioctl, 0, (uint8_t)(4 + 2 * n)));
+	emit(p, (struct sock_filter)LD(ARG_LO(0)));
+	emit(p, (struct sock_filter)JEQ((unsigned)fd, 0, (uint8_t)(1 + 2 * n)));
+	emit(p, (struct sock_filter)LD(ARG_LO(1)));
+	for (unsigned i = 0; i < n; i++) {
+		emit(p, (struct sock_filter)JEQ((unsigned)reqs[i], 0, 1));
+		emit(p, (struct sock_filter)ALLOW);
+	}
+	emit(p, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
+}
+
+/* mmap and mprotect, never with PROT_EXEC: nothing becomes executable on the host. */
+static void allow_no_exec(struct prog *p, unsigned sys)
+{
+	emit(p, (struct sock_filter)JEQ(sys, 0, 4));
+	emit(p, (struct sock_filter)LD(ARG_LO(2)));
+	emit(p, (struct sock_filter)JSET(PROT_EXEC, 0, 1));
+	emit(p, (struct sock_filter)KILL);
+	emit(p, (struct sock_filter)ALLOW);
+}
+
+int seccomp_install(int vcpu_fd)
+{
+	struct prog p = { .n = 0 };
+	struct sock_fprog fprog;
+
+	/* Only x86-64 system calls, and not their x32 variants. */
+	emit(&p, (struct sock_filter)LD(offsetof(struct seccomp_data, arch)));
+	emit(&p, (struct sock_filter)JEQ(AUDIT_ARCH_X86_64, 1, 0));
+	emit(&p, (struct sock_filter)KILL);
+	emit(&p, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
+	emit(&p, (struct sock_filter)JSET(X32_SYSCALL_BIT, 0, 1));
+	emit(&p, (struct sock_filter)KILL);
+
+	allow_ioctls(&p, vcpu_fd, vcpu_ioctls, sizeof vcpu_ioctls / sizeof vcpu_ioctls[0]);
+	allow_ioctls(&p, STDIN_FILENO, tty_ioctls, sizeof tty_ioctls / sizeof tty_ioctls[0]);
+	allow_fd(&p, SYS_read, STDIN_FILENO);
+	allow_fd(&p, SYS_write, STDOUT_FILENO);
+	allow_fd(&p, SYS_write, STDERR_FILENO);
+	allow_no_exec(&p, SYS_mmap);
+	emit(&p, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
+	allow_no_exec(&p, SYS_mprotect);
+	emit(&p, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
+	for (unsigned i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		allow_nr(&p, plain[i]);
+	emit(&p, (struct sock_filter)KILL);
+
+	if (p.n >= MAX_INSNS) {
+		fprintf(stderr, "kvmrun: internal error: the seccomp filter does not fit in %d instructions\n",
+			MAX_INSNS);
+		return -1;
+	}
+	fprog = (struct sock_fprog){ .len = (unsigned short)p.n, .filter = p.f };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0) {
+		fprintf(stderr, "kvmrun: cannot install the seccomp filter: %s; run with --no-sandbox to go without\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
