@@ -234,6 +234,8 @@ static void row(const char *name, const char *cmd, const struct summary *s, unsi
 	       name_w, name, cmd_w, cmd, s->median, s->min, s->max, n, ratio, goal, result);
 }
 
+static void qemu_bench(unsigned runs);	/* the QEMU section, at the end of this file */
+
 int main(void)
 {
 	unsigned runs = runs_from_env(), met = 0;
@@ -298,5 +300,201 @@ int main(void)
 		row("", cmd_str(k->b), &sum_b, runs, "", "", "");
 	}
 	printf("\n%u of %zu goals met.\n", met, NCOMP);
+	qemu_bench(runs);
 	return 0;
+}
+
+/*
+ * ======================================================================
+ * QEMU section: kvmrun against qemu-system-x86_64, the reference peer.
+ *
+ * The same Multiboot kernel, tests/guests/mb_hello.S built as ELF32 into
+ * a temporary directory (as tests/qemu.bats builds it), start to exit under
+ * kvmrun and under QEMU with tests/qemu.bats's command line. All must
+ * print the same bytes and exit 43 (0x15 through port 0xf4) before timing;
+ * then WARMUP runs of each and N timed runs interleaved, as above. The
+ * ratio is median QEMU / median kvmrun: how many times faster kvmrun is.
+ * Skipped, with a message, when qemu-system-x86_64 is not in PATH or
+ * /dev/kvm cannot be opened.
+ * ======================================================================
+ */
+#define QEMU_NAME        "qemu-system-x86_64"
+#define QEMU_KERNEL_SRC  "tests/guests/mb_hello.S"
+#define QEMU_STATUS      43		/* (0x15 << 1) | 1 */
+#define QEMU_OUTPUT      "MB ok eax=2badb002\n"
+#define QEMU_GOAL        15.0		/* kvmrun at least this many times faster */
+#define QEMU_ARGV_MAX    24
+
+/* The full path of QEMU_NAME in PATH, or NULL. */
+static const char *qemu_path(void)
+{
+	static char path[4096];
+	const char *p = getenv("PATH");
+
+	if (!p || !*p)
+		p = "/usr/local/bin:/usr/bin:/bin";
+	while (*p) {
+		size_t len = strcspn(p, ":");
+
+		if (len > 0 && len + sizeof QEMU_NAME + 1 < sizeof path) {
+			snprintf(path, sizeof path, "%.*s/%s", (int)len, p, QEMU_NAME);
+			if (access(path, X_OK) == 0)
+				return path;
+		}
+		p += len + (p[len] == ':');
+	}
+	return NULL;
+}
+
+/* Wait for pid; abort the benchmark unless it exited with status want. */
+static void qemu_reap(pid_t pid, const char *const *argv, int want)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			err(1, "waiting for %s", argv[0]);
+	}
+	alarm(0);
+	child_pid = 0;
+	if (child_timed_out)
+		errx(1, "aborted: %s was still running after %d s", argv[0], RUN_TIMEOUT_S);
+	if (WIFSIGNALED(status))
+		errx(1, "aborted: %s was killed by signal %d (%s)", argv[0],
+		     WTERMSIG(status), strsignal(WTERMSIG(status)));
+	if (WEXITSTATUS(status) != want)
+		errx(1, "aborted: %s exited with status %d, not %d", argv[0], WEXITSTATUS(status), want);
+}
+
+static double qemu_time_run(const char *const *argv)
+{
+	uint64_t t0 = now_ns();
+	pid_t pid = spawn(argv, devnull);
+
+	qemu_reap(pid, argv, QEMU_STATUS);
+	return (double)(now_ns() - t0) / 1e6;
+}
+
+/* argv must write QEMU_OUTPUT exactly and exit QEMU_STATUS. */
+static void qemu_check_output(const char *const *argv)
+{
+	char buf[256];
+	size_t len = 0;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		err(1, "pipe");
+	pid = spawn(argv, fds[1]);
+	close(fds[1]);
+	for (;;) {
+		ssize_t n = read(fds[0], buf + len, sizeof buf - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(1, "reading the output of %s", argv[0]);
+		if (n == 0 || (len += (size_t)n) == sizeof buf - 1)
+			break;
+	}
+	close(fds[0]);
+	qemu_reap(pid, argv, QEMU_STATUS);
+	if (len != strlen(QEMU_OUTPUT) || memcmp(buf, QEMU_OUTPUT, len) != 0)
+		errx(1, "aborted: %s wrote %zu bytes, not \"MB ok eax=2badb002\\n\"", argv[0], len);
+}
+
+static void qemu_bench(unsigned runs)
+{
+	static char dir[] = "/tmp/kvmrun-bench-qemu.XXXXXX";
+	char kernel[64], cmd[512];
+	const char *qemu = qemu_path();
+	const char *k_argv[] = { "./kvmrun", kernel, NULL };
+	const char *n_argv[] = { "./kvmrun", "--no-irqchip", kernel, NULL };
+	const char *q_argv[QEMU_ARGV_MAX] = {
+		qemu, "-accel", "kvm", "-cpu", "host", "-m", "16",
+		"-M", "microvm,x-option-roms=off,rtc=off,pit=off,pic=off,pcie=off,acpi=off,ioapic2=off",
+		"-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", kernel, NULL,
+	};
+	static const char name[] = "Multiboot hello, start to exit";
+	static const char k_cmd[] = "./kvmrun mb_hello.elf";
+	static const char n_cmd[] = "./kvmrun --no-irqchip mb_hello.elf";
+	static const char q_cmd[] = QEMU_NAME " (options above) -kernel mb_hello.elf";
+	int nw = (int)strlen(name), cw = (int)strlen(q_cmd);
+	struct summary sk, sn, sq;
+	double *tk, *tn, *tq, rk, rn;
+	int fd;
+
+	printf("\nkvmrun against QEMU, the same Multiboot kernel (%s as ELF32) start to exit:\n",
+	       QEMU_KERNEL_SRC);
+	if (!qemu) {
+		printf("skipped: %s is not in PATH (apt-get install qemu-system-x86)\n", QEMU_NAME);
+		return;
+	}
+	if ((fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0) {
+		printf("skipped: /dev/kvm: %s\n", strerror(errno));
+		return;
+	}
+	close(fd);
+	if (!mkdtemp(dir))
+		err(1, "mkdtemp %s", dir);
+	snprintf(kernel, sizeof kernel, "%s/mb_hello.elf", dir);
+	snprintf(cmd, sizeof cmd,
+		 "norwx=; ld --help 2>/dev/null | grep -q -- --no-warn-rwx-segments && norwx=--no-warn-rwx-segments; "
+		 "as --32 -I guest -o %s/mb_hello.o %s && "
+		 "ld -m elf_i386 $norwx -N -Ttext=0x100000 -e _start -o %s %s/mb_hello.o",
+		 dir, QEMU_KERNEL_SRC, kernel, dir);
+	if (system(cmd) != 0)
+		errx(1, "aborted: building %s failed: %s", kernel, cmd);
+
+	qemu_check_output(k_argv);
+	qemu_check_output(n_argv);
+	qemu_check_output(q_argv);
+	printf("output identical: yes (\"MB ok eax=2badb002\\n\" and status %d from all three)\n", QEMU_STATUS);
+	printf("QEMU: %s", q_argv[0]);
+	for (unsigned i = 1; q_argv[i]; i++)
+		printf(" %s", q_argv[i]);
+	printf("\nkvmrun's default for Multiboot kernels is the in-kernel irqchip and PIT; the "
+	       "--no-irqchip row shows their cost (QEMU's microvm uses a split irqchip, no PIT).\n"
+	       "Ratio = median QEMU / median of the row: how many times faster kvmrun is.\n\n");
+
+	if (!(tk = calloc(runs, sizeof *tk)) || !(tn = calloc(runs, sizeof *tn)) ||
+	    !(tq = calloc(runs, sizeof *tq)))
+		err(1, "memory for %u runs", runs);
+	for (unsigned i = 0; i < WARMUP; i++) {
+		qemu_time_run(k_argv);
+		qemu_time_run(n_argv);
+		qemu_time_run(q_argv);
+	}
+	for (unsigned i = 0; i < runs; i++) {
+		tk[i] = qemu_time_run(k_argv);
+		tn[i] = qemu_time_run(n_argv);
+		tq[i] = qemu_time_run(q_argv);
+	}
+	sk = summarize(tk, runs);
+	sn = summarize(tn, runs);
+	sq = summarize(tq, runs);
+	rk = sq.median / sk.median;
+	rn = sq.median / sn.median;
+
+	printf("| %-*s | %-*s | median ms |    min ms |    max ms |    N | ratio |    goal | result |\n",
+	       nw, "benchmark", cw, "command");
+	printf("|-%.*s-|-%.*s-|----------:|----------:|----------:|-----:|------:|--------:|--------|\n",
+	       nw, "------------------------------------------------------------",
+	       cw, "------------------------------------------------------------");
+	printf("| %-*s | %-*s | %9.3f | %9.3f | %9.3f | %4u | %5.1f | >= %4.1f | %-6s |\n",
+	       nw, name, cw, k_cmd, sk.median, sk.min, sk.max, runs, rk, QEMU_GOAL,
+	       rk >= QEMU_GOAL ? "PASS" : "MISS");
+	printf("| %-*s | %-*s | %9.3f | %9.3f | %9.3f | %4u | %5.1f | %7s | %-6s |\n",
+	       nw, "", cw, n_cmd, sn.median, sn.min, sn.max, runs, rn, "", "info");
+	printf("| %-*s | %-*s | %9.3f | %9.3f | %9.3f | %4u | %5s | %7s | %-6s |\n",
+	       nw, "", cw, q_cmd, sq.median, sq.min, sq.max, runs, "", "", "");
+	printf("\nQEMU goal (kvmrun at least %.0fx faster): %s.\n", QEMU_GOAL, rk >= QEMU_GOAL ? "met" : "missed");
+
+	free(tk);
+	free(tn);
+	free(tq);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		warnx("could not remove %s", dir);
 }
