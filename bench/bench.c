@@ -403,9 +403,21 @@ static void qemu_check_output(const char *const *argv)
 		errx(1, "aborted: %s wrote %zu bytes, not \"MB ok eax=2badb002\\n\"", argv[0], len);
 }
 
+static char qemu_dir[] = "/tmp/kvmrun-bench-qemu.XXXXXX";
+
+/* atexit: remove the kernel's temporary directory, also after an abort. */
+static void qemu_cleanup(void)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", qemu_dir);
+	if (system(cmd) != 0)
+		warnx("could not remove %s", qemu_dir);
+}
+
 static void qemu_bench(unsigned runs)
 {
-	static char dir[] = "/tmp/kvmrun-bench-qemu.XXXXXX";
+	const char *dir = qemu_dir;
 	char kernel[64], cmd[512];
 	const char *qemu = qemu_path();
 	const char *k_argv[] = { "./kvmrun", kernel, NULL };
@@ -436,8 +448,9 @@ static void qemu_bench(unsigned runs)
 		return;
 	}
 	close(fd);
-	if (!mkdtemp(dir))
-		err(1, "mkdtemp %s", dir);
+	if (!mkdtemp(qemu_dir))
+		err(1, "mkdtemp %s", qemu_dir);
+	atexit(qemu_cleanup);
 	snprintf(kernel, sizeof kernel, "%s/mb_hello.elf", dir);
 	snprintf(cmd, sizeof cmd,
 		 "norwx=; ld --help 2>/dev/null | grep -q -- --no-warn-rwx-segments && norwx=--no-warn-rwx-segments; "
@@ -494,7 +507,4 @@ static void qemu_bench(unsigned runs)
 	free(tk);
 	free(tn);
 	free(tq);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		warnx("could not remove %s", dir);
 }
