@@ -14,7 +14,8 @@
  * 1, 2 or 4, bad direction, data past run_size) is a guest fault that
  * touches nothing; a good one returns IO_END exactly when bus->end says why,
  * writes only its data bytes and only for IN, counts each access; the
- * exit ports, fw_cfg and ports with no device answer as their comments say.
+ * exit ports, fw_cfg and ports with no device answer as their comments say
+ * (not checked for an access whose bytes reach two devices: see straddles()).
  */
 #include <fcntl.h>
 #include <linux/serial_reg.h>
@@ -51,6 +52,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 struct fw_model {
 	uint16_t key;
 	uint32_t offset;
+	bool unknown;		/* a straddling access may have selected or read: wait for a select */
 	const char *cmdline;
 };
 
@@ -69,6 +71,34 @@ static uint8_t fw_byte(const struct fw_model *f, uint64_t ram)
 	case FWCFG_FILE_DIR: len = 4; break;
 	}
 	return f->offset < len ? item[f->offset] : 0;
+}
+
+/* Which device owns a port, as the runner attaches them; 0 for none. */
+static int owner(uint32_t p)
+{
+	if (p >= PORT_COM1 && p < PORT_COM1 + 8)
+		return 1;
+	if (p >= PORT_QEMU_EXIT && p < PORT_QEMU_EXIT + PORT_QEMU_EXIT_LEN)
+		return 2;
+	if (p == PORT_EXIT)
+		return 3;
+	if (p == FWCFG_PORT_SEL || p == FWCFG_PORT_DATA)
+		return 4;
+	return 0;
+}
+
+/*
+ * Does a later byte of the access reach another device (a 2-byte write at
+ * 0x50f, 4 bytes at 0xf6)? Whether the first port's device takes all of it
+ * or the bus splits it by byte, as ISA does, is not in kvm.h's contract yet
+ * (io.c is changing): only the device-independent properties are checked.
+ */
+static bool straddles(uint16_t port, unsigned size)
+{
+	for (unsigned b = 1; b < size && port + b <= 0xffff; b++)
+		if (owner(port + b) && owner(port + b) != owner(port))
+			return true;
+	return false;
 }
 
 static void one_exit(struct kvm_run *run, size_t run_size, const uint8_t *rec, bool counting,
@@ -112,6 +142,10 @@ static void one_exit(struct kvm_run *run, size_t run_size, const uint8_t *rec, b
 		CHECK(((uint8_t *)run)[i] == before[i] || (!out && i >= off && i < off + bytes),
 		      "byte 0x%llx of the run page changed (dir %u, data 0x%llx+0x%llx)", (unsigned long long)i, dir,
 		      (unsigned long long)off, (unsigned long long)bytes);
+	if (straddles(port, size)) {
+		fw->unknown = true;
+		return;
+	}
 	if (counting)
 		CHECK(r == IO_OK ? bus.counts[port][out] - counted == count :
 		      bus.counts[port][out] - counted >= 1 && bus.counts[port][out] - counted <= count,
@@ -146,8 +180,9 @@ static void one_exit(struct kvm_run *run, size_t run_size, const uint8_t *rec, b
 			if (out && port == FWCFG_PORT_SEL) {
 				fw->key = (uint16_t)le(was + (uint64_t)k * size, size);
 				fw->offset = 0;
+				fw->unknown = false;
 			}
-			for (unsigned b = 0; !out && b < size; b++) {
+			for (unsigned b = 0; !out && !fw->unknown && b < size; b++) {
 				uint8_t want = port == FWCFG_PORT_DATA ? fw_byte(fw, FUZZ_RAM) : 0;
 
 				CHECK(data[(uint64_t)k * size + b] == want, "fw_cfg key 0x%x offset %u read 0x%x, not 0x%x",
