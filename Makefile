@@ -25,7 +25,7 @@ TEST_GUESTS := $(patsubst %.S,%.bin,$(wildcard tests/guests/*.S))
 TEST_ELF32  := $(patsubst %.S,%.elf32,$(wildcard tests/guests/prot_*.S tests/guests/mb32_*.S))
 BENCH_GUESTS := $(patsubst %.S,%.bin,$(wildcard bench/*.S))
 
-.PHONY: all run test bench debug clean install uninstall version guests
+.PHONY: all run test bench debug check-asan clean install uninstall version guests
 .DELETE_ON_ERROR:
 
 all: kvmrun $(GUESTS)
@@ -76,6 +76,19 @@ bench/bench: bench/bench.c
 bench: all bench/baseline bench/bench bench/compute_host bench/compute.elf $(BENCH_GUESTS)
 	./bench/bench
 
+# The whole suite against kvmrun built with AddressSanitizer and UBSan (leaks
+# count): any report changes a status or stderr, which the tests compare exactly.
+ASAN_DIR    := build-asan
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+$(ASAN_DIR)/%.o: %.c kvm.h
+	@mkdir -p $(ASAN_DIR)
+	$(CC) -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(ASAN_CFLAGS) -c -o $@ $<
+$(ASAN_DIR)/kvmrun: $(SRCS:%.c=$(ASAN_DIR)/%.o)
+	$(CC) -pthread $(ASAN_CFLAGS) -o $@ $^
+check-asan: $(ASAN_DIR)/kvmrun
+	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:verify_asan_link_order=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	$(MAKE) test KVMRUN=$(abspath $(ASAN_DIR)/kvmrun)
+
 debug:
 	$(MAKE) clean
 	$(MAKE) all CFLAGS="-O0 -g3 -fsanitize=address,undefined -fno-omit-frame-pointer"
@@ -105,6 +118,7 @@ bench/compute.elf: bench/compute.o $(KIT64_RT) $(KIT)/guest64.ld
 
 
 clean:
+	rm -rf $(ASAN_DIR)
 	rm -f kvmrun *.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
 	      tests/guests/*.bin tests/guests/*.o32 tests/guests/*.elf32 tests/unit tests/fakekvm.so tests/mkimage bench/*.o bench/*.elf bench/*.bin \
 	      bench/baseline bench/bench bench/compute_host $(KIT_CLEAN)

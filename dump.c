@@ -37,8 +37,14 @@ static void code_line(const struct vm *vm, FILE *f, const struct kvm_sregs *s, c
 	int64_t before = linear_to_phys(vm, s, lin - CODE_BEFORE);
 	const uint8_t *p;
 
-	if (phys < 0 || !(p = guest_range(&vm->mem, (uint64_t)phys, 1))) {
-		fprintf(f, "kvmrun:   code: RIP (linear 0x%llx) is not in RAM\n", (unsigned long long)lin);
+	if (phys < 0) {
+		fprintf(f, "kvmrun:   code: RIP (linear 0x%llx) has no mapping in the guest's page tables\n",
+			(unsigned long long)lin);
+		return;
+	}
+	if (!(p = guest_range(&vm->mem, (uint64_t)phys, 1))) {
+		fprintf(f, "kvmrun:   code: RIP (linear 0x%llx, physical 0x%llx) is outside RAM\n",
+			(unsigned long long)lin, (unsigned long long)phys);
 		return;
 	}
 	fprintf(f, "kvmrun:   code at linear 0x%llx (physical 0x%llx):", (unsigned long long)lin,

@@ -90,11 +90,47 @@ static uint32_t load_le(const uint8_t *p, unsigned size)
 	return v;
 }
 
+/*
+ * True unless the access's bytes reach a device other than its first port's
+ * (or a device at all, when the first port has none): then it is split.
+ * Bytes that run past a device into empty ports stay with that device.
+ */
+static bool one_device(const struct io_bus *bus, uint16_t port, unsigned size)
+{
+	for (unsigned b = 1; b < size && port + b <= 0xffff; b++) {
+		uint8_t d = bus->map[port + b];
+
+		if (d && d != bus->map[port])
+			return false;
+	}
+	return true;
+}
+
 enum io_result io_access(struct io_bus *bus, uint16_t port, unsigned size, bool out, uint32_t *val)
 {
 	unsigned i = bus->map[port];
 	const struct port_dev *d = i ? &bus->devs[i - 1] : NULL;
 
+	if (!one_device(bus, port, size)) {
+		/* As the ISA bus does: one byte at a time, each to whoever owns its port. */
+		uint32_t v = 0;
+
+		for (unsigned b = 0; b < size; b++) {
+			uint32_t byte = (*val >> (8 * b)) & 0xff;
+			enum io_result r = IO_OK;
+
+			if (port + b <= 0xffff)	/* no port 0x10000: that byte floats */
+				r = io_access(bus, (uint16_t)(port + b), 1, out, &byte);
+			else
+				byte = 0xff;
+			v |= (byte & 0xff) << (8 * b);
+			if (r != IO_OK)
+				return r;
+		}
+		if (!out)
+			*val = v;
+		return IO_OK;
+	}
 	if (bus->counts)
 		bus->counts[port][out]++;
 	if (out) {

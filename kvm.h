@@ -77,7 +77,7 @@ enum {
 #define PORT_QEMU_EXIT   0xf4   /* isa-debug-exit, iobase=0xf4, iosize=4: status (v << 1) | 1 */
 #define PORT_QEMU_EXIT_LEN 4
 #define PORT_EXIT        0xf8   /* kvmrun's own: status = v exactly, 0..255 */
-#define PORT_FAULT       0xf9   /* user mode: the runner's exception stubs report here (CPL 0 only) */
+#define PORT_FAULT       0xfc   /* user mode: the runner's exception stubs report here (CPL 0 only) */
 
 enum cpu_mode { MODE_REAL, MODE_PROTECTED, MODE_LONG, MODE_USER };
 

@@ -45,7 +45,8 @@ static void help(void)
 	       "                       fw_cfg's command line\n"
 	       "      --module FILE[,STRING]\n"
 	       "                       a Multiboot module with its string (repeatable)\n"
-	       "      --initrd FILE    one Multiboot module, as QEMU's -initrd\n"
+	       "      --initrd \"FILE ARGS,FILE2 ...\"\n"
+	       "                       Multiboot modules, as QEMU's -initrd (,, for a comma)\n"
 	       "      --irqchip, --no-irqchip\n"
 	       "                       in-kernel PIC, IOAPIC, LAPIC and PIT (default: on for\n"
 	       "                       Multiboot kernels, off otherwise); with it, HLT waits for\n"
@@ -122,6 +123,61 @@ static void bad_option(int c, const char *arg, const struct option *longs)
 	usage_error("unknown option '%.*s'", (int)(n + 2), arg);
 }
 
+/*
+ * The next comma-separated value of s, as QEMU reads option values: ",,"
+ * is a literal comma. Splits in place (argv's strings are ours to write);
+ * returns the value and sets *rest to what follows its comma, or NULL.
+ */
+static char *opt_value(char *s, char **rest)
+{
+	char *w = s;
+
+	*rest = NULL;
+	for (char *r = s; *r; r++) {
+		if (*r == ',' && r[1] == ',') {
+			*w++ = *r++;
+		} else if (*r == ',') {
+			*rest = r + 1;
+			break;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = 0;
+	return s;
+}
+
+/*
+ * --module FILE[,STRING]: one module. --initrd "FILE ARGS,FILE2 ARGS2": as
+ * QEMU's -initrd, modules separated by commas, each its file name up to the
+ * first space; the module's string is then "FILE ARGS", as QEMU passes it.
+ */
+static void add_module(struct options *o, const char *opt, char *arg, bool qemu_list)
+{
+	char *rest, *text = opt_value(arg, &rest);
+
+	do {
+		struct mb_module *m = &o->mods[o->nmods];
+		char *space;
+
+		if (o->nmods == MB_MAX_MODULES)
+			bad_value(opt, text, "too many modules (at most 64)");
+		m->file.path = text;
+		m->string = NULL;
+		if (!qemu_list) {
+			m->string = rest;	/* FILE,STRING: everything after the first comma */
+			rest = NULL;
+		} else if ((space = strchr(text, ' '))) {
+			*space = 0;
+			m->string = space + 1;
+		}
+		if (!*m->file.path)
+			bad_value(opt, text, "no file name");
+		o->nmods++;
+		text = rest ? opt_value(rest, &rest) : NULL;
+	} while (text);
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longs[] = {
@@ -175,19 +231,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->append = optarg;
 			break;
 		case OPT_MODULE:
+			add_module(o, "--module", optarg, false);
+			break;
 		case OPT_INITRD:
-			if (o->nmods == MB_MAX_MODULES)
-				bad_value(c == OPT_MODULE ? "--module" : "--initrd", optarg,
-					  "too many modules (at most 64)");
-			o->mods[o->nmods].file.path = optarg;
-			if (c == OPT_MODULE && strchr(optarg, ',')) {
-				/* FILE,STRING: split in place; argv's strings are ours to write. */
-				*strchr(optarg, ',') = 0;
-				o->mods[o->nmods].string = optarg + strlen(optarg) + 1;
-			}
-			if (!*optarg)
-				bad_value(c == OPT_MODULE ? "--module" : "--initrd", optarg, "no file name");
-			o->nmods++;
+			add_module(o, "--initrd", optarg, true);
 			break;
 		case OPT_IRQCHIP:
 		case OPT_NO_IRQCHIP:

@@ -72,7 +72,7 @@ need_guest() {
 
 @test "--version and -V print 'kvmrun' and kvm.h's KVMRUN_VERSION" {
 	local version
-	version=$(make -s -C "$ROOT" version)
+	version=$(make -s --no-print-directory -C "$ROOT" version)
 	[ -n "$version" ]
 	run -0 --separate-stderr kvmrun --version
 	[ "$output" = "kvmrun $version" ]

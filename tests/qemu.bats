@@ -167,7 +167,6 @@ same_as_qemu() {
 }
 
 @test "mb_mods with -initrd / --initrd 'FILE ARGS,FILE2': same modules and status" {
-	skip "difference: kvmrun's --initrd takes the whole text as one file name (status 104, \"module 'm1.txt a' does not exist\"), QEMU's -initrd splits modules at commas and strings at the first space; use --module"
 	both -kernel mb_mods.elf -initrd 'm1.txt a,m2.bin' -- --initrd 'm1.txt a,m2.bin' mb_mods.elf
 	qemu_said 85 'mods=02\nmod [m1.txt a] len=00000011 page-aligned 68 65 6c 6c 6f 20 6d 6f\nmod [m2.bin] len=00001401 page-aligned 00 01 02 03 04 05 06 07\n'
 	same_as_qemu

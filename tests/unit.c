@@ -791,7 +791,8 @@ static void test_attach(void)
 	values[0] = 0x12345678;
 	CHECK_U(io_attach(&bus, &d), 0);
 	CHECK_U(in_n(0xffff, 4), 0x12345678);
-	CHECK_U(in_n(0xfffe, 4), 0xffffffff);
+	/* Split as the ISA bus splits it: 0xfffe floats, 0xffff is the device's, nothing beyond 0xffff. */
+	CHECK_U(in_n(0xfffe, 4), 0xffff78ff);
 	/* Fill the table; one more is refused. */
 	for (unsigned i = bus.ndevs; i < IO_MAX_DEVS; i++) {
 		d.base = (uint16_t)(0x100 + i);

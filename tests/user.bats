@@ -308,9 +308,9 @@ rsi and rcx as expected"
 
 # ---- the report port ----
 
-@test "a guest writing to port 0xf9 itself is ignored: it goes on and exits 0" {
-	run -0 --separate-stderr kvmrun --mode user "$G/user_f9.bin"
-	[ "$output" = "still running after writing to port 0xf9" ]
+@test "a guest writing to port 0xfc itself is ignored: it goes on and exits 0" {
+	run -0 --separate-stderr kvmrun --mode user "$G/user_report.bin"
+	[ "$output" = "still running after writing to port 0xfc" ]
 	[ "$stderr" = "" ]
 }
 
@@ -381,18 +381,18 @@ rsi and rcx as expected"
 	[[ "$stderr" == *$'\n'"kvmrun: port 0x80: 1-byte read returns all ones (no device; reported once)"$'\n'* ]]
 }
 
-@test "--stats counts the exception reports on port 0xf9" {
+@test "--stats counts the exception reports on port 0xfc" {
 	# ud2 with no I/O before it: one report on any host
 	run -100 --separate-stderr kvmrun --stats --mode user "$G/user_ud.bin"
-	[[ "$stderr" == *$'\n'"kvmrun: stats:   port 0x00f9 out            1  fault-report"$'\n'* ]]
-	[ "$(grep -c 'port 0x00f9' <<<"$stderr")" -eq 1 ]
+	[[ "$stderr" == *$'\n'"kvmrun: stats:   port 0x00fc out            1  fault-report"$'\n'* ]]
+	[ "$(grep -c 'port 0x00fc' <<<"$stderr")" -eq 1 ]
 	# 11 bytes to COM1, then hlt: 1 report where IOPL 3 works (hlt), 12 where
 	# each out is emulated from a #GP (PVM); COM1 sees 11 either way
 	run -0 --separate-stderr kvmrun --stats --mode user "$G/user_hlt.bin"
 	[ "$output" = "before hlt" ]
 	[[ "$stderr" == *$'\n'"kvmrun: stats:   port 0x03f8 out           11  COM1"$'\n'* ]]
-	[[ "$stderr" == *$'\n'"kvmrun: stats:   port 0x00f9 out            1  fault-report"$'\n'* ]] ||
-		[[ "$stderr" == *$'\n'"kvmrun: stats:   port 0x00f9 out           12  fault-report"$'\n'* ]]
+	[[ "$stderr" == *$'\n'"kvmrun: stats:   port 0x00fc out            1  fault-report"$'\n'* ]] ||
+		[[ "$stderr" == *$'\n'"kvmrun: stats:   port 0x00fc out           12  fault-report"$'\n'* ]]
 }
 
 # ---- compute ----

@@ -1,4 +1,4 @@
-# User mode: port 0xf9 is where the runner's exception stubs report, at CPL 0.
+# User mode: port 0xfc is where the runner's exception stubs report, at CPL 0.
 # The guest writing there itself (imm8 and DX, 8 and 32 bits, rep outsb) is
 # ignored: it goes on, prints a line and exits with status 0 through 0xf8.
 	.code64
@@ -6,8 +6,8 @@
 	.globl	_start
 _start:
 	mov	$14, %al
-	out	%al, $0xf9
-	mov	$0xf9, %dx
+	out	%al, $0xfc
+	mov	$0xfc, %dx
 	mov	$13, %eax
 	out	%eax, %dx
 	lea	msg(%rip), %rsi
@@ -17,5 +17,5 @@ _start:
 	call	puts
 	xor	%eax, %eax
 	out	%al, $KVMRUN_EXIT
-msg:	.asciz	"still running after writing to port 0xf9\n"
+msg:	.asciz	"still running after writing to port 0xfc\n"
 	.include "print.inc"

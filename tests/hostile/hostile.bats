@@ -85,8 +85,10 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 	grep -qFx 'kvmrun: stats:   port 0xffff out            3  (no device)' "$err"
 	grep -qFx 'kvmrun: stats:   port 0x00f3 out            1  (no device)' "$err"
 	grep -qFx 'kvmrun: stats:   port 0x00f8 out            1  kvmrun-exit' "$err"
-	# (65536 - 15 claimed ports) * 3 reads + 65520 + 65519 + 65517 writes.
-	grep -qFx 'kvmrun: stats: 393119 accesses to ports with no device' "$err"
+	# Accesses to empty ports, counted as io.c routes them: a 2- or 4-byte access
+	# that reaches another device is split into bytes, each counted where it
+	# lands (a model of that rule over this sweep gives 393139).
+	grep -qFx 'kvmrun: stats: 393139 accesses to ports with no device' "$err"
 	grep -qFx 'kvmrun: stats: 393242 exits' "$err"
 	# 65521 ports with no device read, 65520 written (all but 0xf9).
 	[ "$(grep -c '(no device; reported once)$' "$err")" = 131041 ]
