@@ -9,7 +9,7 @@
  *   FAKEKVM_ERRNO=E    the errno of that failure: a number or a name such
  *                      as ENOMEM (default EIO)
  *   FAKEKVM_FORBIDDEN=1  before each KVM_RUN, make a system call the run
- *                      loop's seccomp filter forbids (getppid), as an
+ *                      loop's seccomp filter forbids (socket), as an
  *                      exploited runner would: the filter must kill it
  *
  * Everything else goes to the real ioctl unchanged. An environment value
@@ -17,6 +17,7 @@
  * test fails loudly instead of silently testing nothing.
  */
 #include <dlfcn.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <errno.h>
@@ -147,6 +148,6 @@ int ioctl(int fd, unsigned long request, ...)
 		return -1;
 	}
 	if (request == KVM_RUN && env_int("FAKEKVM_FORBIDDEN", &v) && v)
-		syscall(SYS_getppid);
+		syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
 	return real(fd, request, arg);
 }

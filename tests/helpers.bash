@@ -2,7 +2,7 @@
 bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
-KVMRUN="$ROOT/kvmrun"
+KVMRUN="${KVMRUN:-$ROOT/kvmrun}"	# make check-asan runs the suite on a sanitizer build
 G="$ROOT/tests/guests"
 USAGE="usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)"
 export ROOT KVMRUN G USAGE
