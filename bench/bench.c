@@ -235,6 +235,7 @@ static void row(const char *name, const char *cmd, const struct summary *s, unsi
 }
 
 static void qemu_bench(unsigned runs);	/* the QEMU section, at the end of this file */
+static void compute_bench(void);	/* the user-mode section, after it */
 
 int main(void)
 {
@@ -301,6 +302,7 @@ int main(void)
 	}
 	printf("\n%u of %zu goals met.\n", met, NCOMP);
 	qemu_bench(runs);
+	compute_bench();
 	return 0;
 }
 
@@ -507,4 +509,84 @@ static void qemu_bench(unsigned runs)
 	free(tk);
 	free(tn);
 	free(tq);
+}
+
+/*
+ * ======================================================================
+ * Compute section: user mode against a host process and long mode.
+ *
+ * bench/compute.c, one source built as a host program (bench/compute_host)
+ * and as a kit guest (bench/compute.elf), runs N rounds of xorshift64 and
+ * prints the result; the host process and the user-mode guest must print
+ * the same line before timing. Three commands, COMPUTE_RUNS timed runs each
+ * (default 5, env BENCH_COMPUTE_RUNS) after one warm-up, interleaved:
+ *   host process, 10^8 rounds
+ *   kvmrun --mode user, 10^8 rounds
+ *   kvmrun --mode long, 10^6 rounds: where guest code at CPL 0 is emulated
+ *   (nested KVM without VMX/SVM) 10^8 rounds take minutes, so long mode
+ *   runs 1/100 of the work and its time is shown both as measured and
+ *   scaled by 100, labelled so.
+ * Goal: user mode within 1.2x of the host process, start-up included.
+ * ======================================================================
+ */
+#define COMPUTE_RUNS 5
+#define ROUNDS "100000000"
+#define LONG_ROUNDS "1000000"
+#define LONG_SCALE 100.0
+
+static void compute_bench(void)
+{
+	static const char *const host[] = { "./bench/compute_host", ROUNDS, NULL };
+	static const char *const user[] = { "./kvmrun", "--mode", "user", "--append", ROUNDS,
+					    "bench/compute.elf", NULL };
+	static const char *const lng[] = { "./kvmrun", "--mode", "long", "--append", LONG_ROUNDS,
+					   "bench/compute.elf", NULL };
+	static unsigned char out_host[256], out_user[256];
+	const char *env = getenv("BENCH_COMPUTE_RUNS");
+	unsigned runs = env && atoi(env) >= 5 ? (unsigned)atoi(env) : COMPUTE_RUNS;
+	double th[64], tu[64], tl[64];
+	struct summary sh, su, sl;
+	size_t nh, nu;
+	double ratio;
+
+	if (runs > 64)
+		runs = 64;
+	printf("\nUser mode: %s rounds of xorshift64, one source as a host process and as a guest; "
+	       "%u timed runs each after 1 warm-up, interleaved.\n", ROUNDS, runs);
+	if (access("./bench/compute_host", X_OK) < 0 || access("bench/compute.elf", R_OK) < 0) {
+		printf("compute: bench/compute_host or bench/compute.elf is missing; run make bench\n");
+		return;
+	}
+	nh = capture(host, out_host, sizeof out_host);
+	nu = capture(user, out_user, sizeof out_user);
+	if (nh != nu || memcmp(out_host, out_user, nh) != 0)
+		errx(1, "compute: the host process and the user-mode guest print different results");
+	printf("output identical: yes (%.*s)\n\n", (int)(nh && out_host[nh - 1] == '\n' ? nh - 1 : nh),
+	       (const char *)out_host);
+	time_run(host);
+	time_run(user);
+	time_run(lng);
+	for (unsigned i = 0; i < runs; i++) {
+		th[i] = time_run(host);
+		tu[i] = time_run(user);
+		tl[i] = time_run(lng);
+	}
+	sh = summarize(th, runs);
+	su = summarize(tu, runs);
+	sl = summarize(tl, runs);
+	ratio = su.median / sh.median;
+	printf("| %-34s | %-60s | %10s | %10s | %10s | %2s | %-22s |\n", "run", "command", "median ms",
+	       "min ms", "max ms", "N", "vs host process");
+	printf("|------------------------------------|--------------------------------------------------------------|-----------:|-----------:|-----------:|---:|------------------------|\n");
+	printf("| %-34s | %-60s | %10.1f | %10.1f | %10.1f | %2u | %-22s |\n", "host process, 10^8 rounds",
+	       cmd_str(host), sh.median, sh.min, sh.max, runs, "1.00");
+	printf("| %-34s | %-60s | %10.1f | %10.1f | %10.1f | %2u | %-22s |\n", "kvmrun --mode user, 10^8",
+	       cmd_str(user), su.median, su.min, su.max, runs, "");
+	printf("| %-34s | %-60s | %10.1f | %10.1f | %10.1f | %2u | %-22s |\n", "kvmrun --mode long, 10^6 (measured)",
+	       cmd_str(lng), sl.median, sl.min, sl.max, runs, "");
+	printf("| %-34s | %-60s | %10.0f | %10.0f | %10.0f | %2u | %-22s |\n", "kvmrun --mode long, x100 (scaled)",
+	       "(the row above times 100)", sl.median * LONG_SCALE, sl.min * LONG_SCALE,
+	       sl.max * LONG_SCALE, runs, "");
+	printf("\nuser mode / host process: %.2f (goal <= 1.20: %s); long mode (scaled) / host process: %.0f\n",
+	       ratio, ratio <= 1.2 ? "PASS" : "MISS", sl.median * LONG_SCALE / sh.median);
 }
