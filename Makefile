@@ -121,4 +121,4 @@ clean:
 	rm -rf $(ASAN_DIR)
 	rm -f kvmrun *.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
 	      tests/guests/*.bin tests/guests/*.o32 tests/guests/*.elf32 tests/unit tests/fakekvm.so tests/mkimage bench/*.o bench/*.elf bench/*.bin \
-	      bench/baseline bench/bench bench/compute_host $(KIT_CLEAN)
+	      bench/baseline bench/bench bench/compute_host $(KIT_CLEAN) $(FUZZ_CLEAN) $(HOSTILE_CLEAN)

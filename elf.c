@@ -128,6 +128,8 @@ static int check_seg(const struct guest_mem *m, const struct file_buf *f, const 
 		return why_fail(why, len, "segment %u: file bytes 0x%llx+0x%llx (p_offset, p_filesz) run past "
 				"the end of the file (0x%llx bytes)", i, (unsigned long long)s->offset,
 				(unsigned long long)s->filesz, (unsigned long long)f->size);
+	if (s->memsz == 0)
+		return 0;	/* an empty segment places nothing: no range to check */
 	if (!guest_range(m, s->paddr, s->memsz)) {
 		if (__builtin_add_overflow(s->paddr, s->memsz, &end))
 			end = UINT64_MAX;

@@ -124,6 +124,9 @@ static int load_aout(const struct guest_mem *m, const struct file_buf *f, const 
 					h->bss_end_addr, (unsigned long long)(h->load_addr + load_size));
 		kernel_size = (uint64_t)h->bss_end_addr - h->load_addr;
 	}
+	if (kernel_size == 0)
+		return why_fail(why, len, "the Multiboot a.out kernel is empty (load_addr 0x%x, load_end_addr 0x%x, "
+				"bss_end_addr 0x%x)", h->load_addr, h->load_end_addr, h->bss_end_addr);
 	dst = guest_range(m, h->load_addr, kernel_size);
 	if (!dst)
 		return why_fail(why, len, "the kernel at 0x%x-0x%llx (Multiboot load_addr, bss_end_addr) is outside "

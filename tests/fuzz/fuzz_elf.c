@@ -81,11 +81,11 @@ static void check_loaded(const struct guest_mem *m, const uint8_t *d, size_t n, 
 		CHECK(g->filesz <= g->memsz, "segment %u loaded with p_filesz > p_memsz", i);
 		CHECK(!__builtin_add_overflow(g->offset, g->filesz, &end) && end <= n,
 		      "segment %u loaded with its file bytes past the end of the file", i);
+		if (!g->memsz)
+			continue;	/* an empty segment places nothing: elf.c checks no range for it */
 		CHECK(!__builtin_add_overflow(g->paddr, g->memsz, &end) && end <= m->size,
 		      "segment %u loaded at 0x%llx+0x%llx, outside RAM", i, (unsigned long long)g->paddr,
 		      (unsigned long long)g->memsz);
-		if (!g->memsz)
-			continue;
 		for (unsigned r = 0; r < NRSV; r++)
 			CHECK(!meets(g->paddr, g->memsz, rsv[r].start, rsv[r].end - rsv[r].start),
 			      "segment %u loaded at 0x%llx+0x%llx over the reserved 0x%llx-0x%llx", i,
