@@ -17,17 +17,6 @@ struct seg {
 	uint64_t offset, vaddr, paddr, filesz, memsz;
 };
 
-static int why_fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int why_fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Not loadable: the reason goes to why, the class is 0. */
 #define REFUSE(...) do { why_fail(why, len, __VA_ARGS__); return 0; } while (0)
 

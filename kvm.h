@@ -484,6 +484,9 @@ struct image {
 int file_map(const char *path, const char *what, bool allow_empty, struct file_buf *f, int *status);
 void file_unmap(struct file_buf *f);
 
+/* why_fail: the loaders' way to refuse: a printf-style reason into why (len bytes); returns -1. */
+int why_fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* image_detect: Multiboot if a valid header is found, else ELF by magic, else flat. */
 enum image_format image_detect(const struct file_buf *f);
 const char *format_name(enum image_format fmt);

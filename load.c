@@ -1,12 +1,23 @@
 /* Guest files: opened and checked, mapped read-only, their format detected; flat images. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kvm.h"
+
+int why_fail(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 int file_map(const char *path, const char *what, bool allow_empty, struct file_buf *f, int *status)
 {

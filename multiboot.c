@@ -32,17 +32,6 @@ enum { PAGE_INFO = 0x0, PAGE_MMAP = 0x80, PAGE_NAME = 0xa0, PAGE_MODS = 0x100 };
 #define MB_MMAP_ENTRY 24	/* size field (4) + base (8) + length (8) + type (4) */
 #define FOUR_GIB      0x100000000ULL
 
-static int why_fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int why_fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static uint32_t get32(const uint8_t *p)
 {
 	uint32_t v;

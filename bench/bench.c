@@ -210,6 +210,30 @@ static struct summary summarize(double *t, unsigned n)
 	};
 }
 
+/*
+ * Times n commands, warmup untimed runs each, then runs timed runs of each
+ * interleaved (so they share the machine's noise), with the given timer;
+ * out[i] summarizes command i.
+ */
+static void time_interleaved(const char *const *const *cmds, unsigned n,
+			     double (*timer)(const char *const *), unsigned warmup, unsigned runs,
+			     struct summary *out)
+{
+	double *t = calloc((size_t)n * runs, sizeof *t);
+
+	if (!t)
+		err(1, "memory for %u runs", runs);
+	for (unsigned i = 0; i < warmup; i++)
+		for (unsigned c = 0; c < n; c++)
+			timer(cmds[c]);
+	for (unsigned i = 0; i < runs; i++)
+		for (unsigned c = 0; c < n; c++)
+			t[c * runs + i] = timer(cmds[c]);
+	for (unsigned c = 0; c < n; c++)
+		out[c] = summarize(t + c * runs, runs);
+	free(t);
+}
+
 static unsigned runs_from_env(void)
 {
 	const char *s = getenv("BENCH_RUNS");
@@ -241,7 +265,6 @@ int main(void)
 {
 	unsigned runs = runs_from_env(), met = 0;
 	struct sigaction sa;
-	double *ta, *tb;
 
 	for (unsigned i = 0; i < sizeof needed_files / sizeof needed_files[0]; i++)
 		if (access(needed_files[i], R_OK) < 0)
@@ -252,8 +275,6 @@ int main(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
-	if (!(ta = calloc(runs, sizeof *ta)) || !(tb = calloc(runs, sizeof *tb)))
-		err(1, "memory for %u runs", runs);
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* each row shows as soon as it is measured */
 
 	check_identical_output();
@@ -283,16 +304,11 @@ int main(void)
 		char ratio[16], goal[16];
 		double r;
 
-		for (unsigned i = 0; i < WARMUP; i++) {
-			time_run(k->a);
-			time_run(k->b);
-		}
-		for (unsigned i = 0; i < runs; i++) {
-			ta[i] = time_run(k->a);
-			tb[i] = time_run(k->b);
-		}
-		sum_a = summarize(ta, runs);
-		sum_b = summarize(tb, runs);
+		const char *const *cmds[] = { k->a, k->b };
+		struct summary s[2];
+
+		time_interleaved(cmds, 2, time_run, WARMUP, runs, s);
+		sum_a = s[0], sum_b = s[1];
 		r = sum_a.median / sum_b.median;
 		met += r <= k->goal;
 		snprintf(ratio, sizeof ratio, "%.2f", r);
@@ -436,7 +452,7 @@ static void qemu_bench(unsigned runs)
 	static const char q_cmd[] = QEMU_NAME " (options above) -kernel mb_hello.elf";
 	int nw = (int)strlen(name), cw = (int)strlen(q_cmd);
 	struct summary sk, sn, sq;
-	double *tk, *tn, *tq, rk, rn;
+	double rk, rn;
 	int fd;
 
 	printf("\nkvmrun against QEMU, the same Multiboot kernel (%s as ELF32) start to exit:\n",
@@ -473,22 +489,13 @@ static void qemu_bench(unsigned runs)
 	       "--no-irqchip row shows their cost (QEMU's microvm uses a split irqchip, no PIT).\n"
 	       "Ratio = median QEMU / median of the row: how many times faster kvmrun is.\n\n");
 
-	if (!(tk = calloc(runs, sizeof *tk)) || !(tn = calloc(runs, sizeof *tn)) ||
-	    !(tq = calloc(runs, sizeof *tq)))
-		err(1, "memory for %u runs", runs);
-	for (unsigned i = 0; i < WARMUP; i++) {
-		qemu_time_run(k_argv);
-		qemu_time_run(n_argv);
-		qemu_time_run(q_argv);
+	{
+		const char *const *cmds[] = { k_argv, n_argv, q_argv };
+		struct summary s[3];
+
+		time_interleaved(cmds, 3, qemu_time_run, WARMUP, runs, s);
+		sk = s[0], sn = s[1], sq = s[2];
 	}
-	for (unsigned i = 0; i < runs; i++) {
-		tk[i] = qemu_time_run(k_argv);
-		tn[i] = qemu_time_run(n_argv);
-		tq[i] = qemu_time_run(q_argv);
-	}
-	sk = summarize(tk, runs);
-	sn = summarize(tn, runs);
-	sq = summarize(tq, runs);
 	rk = sq.median / sk.median;
 	rn = sq.median / sn.median;
 
@@ -506,9 +513,6 @@ static void qemu_bench(unsigned runs)
 	       nw, "", cw, q_cmd, sq.median, sq.min, sq.max, runs, "", "", "");
 	printf("\nQEMU goal (kvmrun at least %.0fx faster): %s.\n", QEMU_GOAL, rk >= QEMU_GOAL ? "met" : "missed");
 
-	free(tk);
-	free(tn);
-	free(tq);
 }
 
 /*
@@ -544,13 +548,10 @@ static void compute_bench(void)
 	static unsigned char out_host[256], out_user[256];
 	const char *env = getenv("BENCH_COMPUTE_RUNS");
 	unsigned runs = env && atoi(env) >= 5 ? (unsigned)atoi(env) : COMPUTE_RUNS;
-	double th[64], tu[64], tl[64];
 	struct summary sh, su, sl;
 	size_t nh, nu;
 	double ratio;
 
-	if (runs > 64)
-		runs = 64;
 	printf("\nUser mode: %s rounds of xorshift64, one source as a host process and as a guest; "
 	       "%u timed runs each after 1 warm-up, interleaved.\n", ROUNDS, runs);
 	if (access("./bench/compute_host", X_OK) < 0 || access("bench/compute.elf", R_OK) < 0) {
@@ -563,17 +564,13 @@ static void compute_bench(void)
 		errx(1, "compute: the host process and the user-mode guest print different results");
 	printf("output identical: yes (%.*s)\n\n", (int)(nh && out_host[nh - 1] == '\n' ? nh - 1 : nh),
 	       (const char *)out_host);
-	time_run(host);
-	time_run(user);
-	time_run(lng);
-	for (unsigned i = 0; i < runs; i++) {
-		th[i] = time_run(host);
-		tu[i] = time_run(user);
-		tl[i] = time_run(lng);
+	{
+		const char *const *cmds[] = { host, user, lng };
+		struct summary s[3];
+
+		time_interleaved(cmds, 3, time_run, 1, runs, s);
+		sh = s[0], su = s[1], sl = s[2];
 	}
-	sh = summarize(th, runs);
-	su = summarize(tu, runs);
-	sl = summarize(tl, runs);
 	ratio = su.median / sh.median;
 	printf("| %-34s | %-60s | %10s | %10s | %10s | %2s | %-22s |\n", "run", "command", "median ms",
 	       "min ms", "max ms", "N", "vs host process");
