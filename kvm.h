@@ -1,12 +1,14 @@
 /*
  * kvmrun's one internal header. Read it and you know the program:
- * main.c parses options and turns outcomes into exit statuses; kvm.c owns
- * /dev/kvm, the VM, its memory and VCPU and the KVM_RUN loop; cpu.c sets
- * the entry state of each CPU mode; load.c puts the guest image in RAM;
- * io.c dispatches port I/O through a table; uart.c, exitport.c are the
- * devices; console.c batches guest output to stdout and reads stdin;
- * stop.c turns signals and timers into a race-free end of KVM_RUN;
- * dump.c prints the VCPU state when a guest dies; parse.c reads numbers.
+ * main.c parses options, plans the run and turns outcomes into exit
+ * statuses; kvm.c owns /dev/kvm, the VM, its memory and VCPU and the
+ * KVM_RUN loop; cpu.c sets the entry state of each CPU mode; load.c, elf.c
+ * and multiboot.c put the guest image in RAM; io.c dispatches port I/O
+ * through a table; uart.c, exitport.c and fwcfg.c are the devices; user.c
+ * is user mode's exception path; console.c batches guest output to stdout
+ * and reads stdin (raw on a terminal); stop.c turns signals and timers into
+ * a race-free end of KVM_RUN; seccomp.c confines the loop; dump.c prints the
+ * VCPU state when a guest dies; parse.c reads option values.
  */
 #ifndef KVMRUN_KVM_H
 #define KVMRUN_KVM_H
