@@ -150,16 +150,18 @@ static double time_run(const char *const *argv)
 	return (double)(now_ns() - t0) / 1e6;
 }
 
-/* One run with stdout read through a pipe into buf; returns the byte count. */
-static size_t capture(const char *const *argv, unsigned char *buf, size_t cap)
+/*
+ * Spawns argv with stdout into a pipe and reads it all into buf (at most cap
+ * bytes: more aborts); returns the byte count and the child's pid to reap.
+ */
+static size_t read_output(const char *const *argv, unsigned char *buf, size_t cap, pid_t *pid)
 {
 	size_t len = 0;
 	int fds[2];
-	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		err(1, "pipe");
-	pid = spawn(argv, fds[1]);
+	*pid = spawn(argv, fds[1]);
 	close(fds[1]);
 	for (;;) {
 		ssize_t n = read(fds[0], buf + len, cap - len);
@@ -175,6 +177,15 @@ static size_t capture(const char *const *argv, unsigned char *buf, size_t cap)
 			errx(1, "aborted: %s wrote more than %zu bytes", cmd_str(argv), cap);
 	}
 	close(fds[0]);
+	return len;
+}
+
+/* One run that must exit 0, with its stdout in buf; returns the byte count. */
+static size_t capture(const char *const *argv, unsigned char *buf, size_t cap)
+{
+	pid_t pid;
+	size_t len = read_output(argv, buf, cap, &pid);
+
 	reap(pid, argv);
 	return len;
 }
@@ -396,26 +407,10 @@ static double qemu_time_run(const char *const *argv)
 /* argv must write QEMU_OUTPUT exactly and exit QEMU_STATUS. */
 static void qemu_check_output(const char *const *argv)
 {
-	char buf[256];
-	size_t len = 0;
-	int fds[2];
+	unsigned char buf[256];
 	pid_t pid;
+	size_t len = read_output(argv, buf, sizeof buf, &pid);
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		err(1, "pipe");
-	pid = spawn(argv, fds[1]);
-	close(fds[1]);
-	for (;;) {
-		ssize_t n = read(fds[0], buf + len, sizeof buf - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			err(1, "reading the output of %s", argv[0]);
-		if (n == 0 || (len += (size_t)n) == sizeof buf - 1)
-			break;
-	}
-	close(fds[0]);
 	qemu_reap(pid, argv, QEMU_STATUS);
 	if (len != strlen(QEMU_OUTPUT) || memcmp(buf, QEMU_OUTPUT, len) != 0)
 		errx(1, "aborted: %s wrote %zu bytes, not \"MB ok eax=2badb002\\n\"", argv[0], len);
