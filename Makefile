@@ -25,7 +25,7 @@ TEST_GUESTS := $(patsubst %.S,%.bin,$(wildcard tests/guests/*.S))
 TEST_ELF32  := $(patsubst %.S,%.elf32,$(wildcard tests/guests/prot_*.S tests/guests/mb32_*.S))
 BENCH_GUESTS := $(patsubst %.S,%.bin,$(wildcard bench/*.S))
 
-.PHONY: all run test bench debug check-asan clean install uninstall version guests
+.PHONY: all run test test-build test-vm vm-shell testvm check-testvm bench debug check-asan clean install uninstall version guests
 .DELETE_ON_ERROR:
 
 all: kvmrun $(GUESTS)
@@ -53,14 +53,36 @@ link_addr = $(if $(filter prot_% long_% mb32_% user_%,$(notdir $(1))),0x100000,0
 	$(LD) -m elf_i386 $(LD_NORWX) -N -e _start -Ttext=0x100000 -o $@ $<
 .SECONDARY:
 
+# Where this machine has no usable /dev/kvm, run, test and test-vm go through
+# the test host: a small Linux VM under QEMU's software emulation with AMD SVM
+# (tests/vm/). kvmrun itself never falls back to emulation.
+WITH_KVM := tests/vm/with-kvm
+
 run: all
-	./kvmrun guest/hello.bin
+	@$(WITH_KVM) ./kvmrun guest/hello.bin
 
 tests/unit: tests/unit.c $(LIB_OBJS) kvm.h
 	$(CC) $(KCFLAGS) -I. -o $@ tests/unit.c $(LIB_OBJS)
 
-test: all $(TEST_GUESTS) $(TEST_ELF32) tests/unit tests/fakekvm.so tests/mkimage
-	bats $(BATS_FLAGS) tests tests/hostile
+TEST_DEPS := all $(TEST_GUESTS) $(TEST_ELF32) tests/unit tests/fakekvm.so tests/mkimage
+test: $(TEST_DEPS)
+	$(WITH_KVM) bats $(BATS_FLAGS) tests tests/hostile
+
+# The same suite, always inside the test host (also where /dev/kvm works here).
+test-vm: $(TEST_DEPS)
+	TESTVM=yes $(WITH_KVM) bats $(BATS_FLAGS) tests tests/hostile
+
+# An interactive shell in the test host, in this directory, for debugging.
+vm-shell: $(TEST_DEPS)
+	tests/vm/run.sh --shell
+
+# The test host's own tests, run here (each boots it).
+check-testvm:
+	bats $(BATS_FLAGS) tests/vm
+
+# The test host's kernel and initramfs, made in build/testvm (also done on first use).
+testvm:
+	tests/vm/build.sh
 
 tests/fakekvm.so: tests/fakekvm.c
 	$(CC) $(KCFLAGS) -fPIC -shared -o $@ $< -ldl
@@ -88,6 +110,9 @@ $(ASAN_DIR)/kvmrun: $(SRCS:%.c=$(ASAN_DIR)/%.o)
 check-asan: $(ASAN_DIR)/kvmrun
 	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:verify_asan_link_order=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	$(MAKE) test KVMRUN=$(abspath $(ASAN_DIR)/kvmrun)
+
+# What make test and make check-asan use, built at once (CI runs the two side by side).
+test-build: $(TEST_DEPS) $(ASAN_DIR)/kvmrun
 
 debug:
 	$(MAKE) clean

@@ -78,6 +78,23 @@ static void control_line(FILE *f, const struct kvm_sregs *s)
 		(unsigned long long)s->cr4, (unsigned long long)s->cr8, (unsigned long long)s->efer);
 }
 
+/*
+ * True when the registers are the INIT state rather than the guest's: on AMD,
+ * KVM reinitialises the VMCB after a SHUTDOWN intercept (svm.c,
+ * shutdown_interception: the VMCB is undefined after shutdown), so what reads
+ * back is the reset vector (CS 0xf000 based at 0xffff0000, IP 0xfff0), EFER 0
+ * and CR0 = ET, with CD and NW set or not (KVM_X86_QUIRK_CD_NW_CLEARED). On
+ * Intel the state at the fault is kept. No kvmrun guest runs there: RAM ends
+ * far below 0xffff0000.
+ */
+static bool state_was_reset(const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	const uint64_t cd_nw = (1ULL << 30) | (1ULL << 29), et = 1ULL << 4;
+
+	return r->rip == 0xfff0 && s->cs.selector == 0xf000 && s->cs.base == 0xffff0000ULL &&
+	       (s->cr0 & ~cd_nw) == et && s->efer == 0;
+}
+
 void dump_vcpu(const struct vm *vm, FILE *f)
 {
 	struct kvm_regs r;
@@ -85,6 +102,11 @@ void dump_vcpu(const struct vm *vm, FILE *f)
 
 	if (get_state(vm, &r, &s, f) < 0)
 		return;
+	if (vm->run->exit_reason == KVM_EXIT_SHUTDOWN && state_was_reset(&r, &s)) {
+		fprintf(f, "kvmrun:   registers lost: this KVM reset the CPU when it shut down "
+			   "(AMD SVM does), so its state at the fault is unknown\n");
+		return;
+	}
 	fprintf(f, "kvmrun:   rip %016llx rsp %016llx rflags %016llx\n",
 		(unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rflags);
 	fprintf(f, "kvmrun:   rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",

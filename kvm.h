@@ -593,7 +593,11 @@ int seccomp_install(int vcpu_fd);
 
 /* ---- dump.c ---- */
 
-/* dump_vcpu: registers, segments, control registers and code bytes at RIP. */
+/*
+ * dump_vcpu: registers, segments, control registers and code bytes at RIP; or,
+ * after a SHUTDOWN on a KVM that reset the vCPU (AMD), one line saying that the
+ * registers were lost, never the reset values as if they were the guest's.
+ */
 void dump_vcpu(const struct vm *vm, FILE *f);
 
 /* dump_regs_brief: the entry registers for -v. */

@@ -510,7 +510,7 @@ NO_MB_HEADER="no Multiboot header (magic 0x1badb002 with a valid checksum) in it
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
 	fixture mb-elf-mods
 	: >"$BATS_TEST_TMPDIR/empty.mod"
-	run -3 --separate-stderr timeout -k 2 30 qemu-system-x86_64 -accel kvm -M microvm -nodefaults \
+	run -3 --separate-stderr timeout -k 2 $((30 * TIME_SCALE)) qemu-system-x86_64 -accel kvm -M microvm -nodefaults \
 		-no-user-config -nographic -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-kernel "$f" -initrd "$BATS_TEST_TMPDIR/empty.mod" </dev/null
 	[ "$output" = "" ]

@@ -71,10 +71,10 @@ teardown() {
 	chmod 0755 "$NOBODY_DIR/kvmrun"
 	if [ "$(id -u)" -eq 0 ]; then
 		run -104 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups \
-			timeout -k 2 30 "$NOBODY_DIR/kvmrun" "$f"
+			timeout -k 2 $((30 * TIME_SCALE)) "$NOBODY_DIR/kvmrun" "$f"
 	else
 		chmod 0000 "$f"
-		run -104 --separate-stderr timeout -k 2 30 "$NOBODY_DIR/kvmrun" "$f"
+		run -104 --separate-stderr timeout -k 2 $((30 * TIME_SCALE)) "$NOBODY_DIR/kvmrun" "$f"
 	fi
 	[ "$output" = "" ]
 	[ "$stderr" = "kvmrun: guest '$f' is not readable (Permission denied); check its permissions" ]

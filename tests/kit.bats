@@ -195,7 +195,7 @@ mods_count=0" ]
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
 	printf 'module text line\nsecond\n' >"$BATS_TEST_TMPDIR/mod.txt"
 	cd "$ROOT"
-	run -1 --separate-stderr timeout -k 2 30 qemu-system-x86_64 -accel kvm -M microvm -nodefaults \
+	run -1 --separate-stderr timeout -k 2 $((30 * TIME_SCALE)) qemu-system-x86_64 -accel kvm -M microvm -nodefaults \
 		-no-user-config -nographic -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-kernel guest/mbinfo.elf -append "hello world" -initrd "$BATS_TEST_TMPDIR/mod.txt modarg" </dev/null
 	[ "${lines[0]}" = "magic=0x2badb002" ]

@@ -44,7 +44,7 @@ need_cc() {
 # Private mount namespaces: skip, with the reason, where they are not allowed.
 need_mount_ns() {
 	command -v unshare >/dev/null || skip "unshare(1) is not installed"
-	timeout 30 unshare -m sh -c 'mount -t tmpfs tmpfs /mnt' 2>/dev/null ||
+	timeout $((30 * TIME_SCALE)) unshare -m sh -c 'mount -t tmpfs tmpfs /mnt' 2>/dev/null ||
 		skip "cannot mount in a private mount namespace (unshare -m needs CAP_SYS_ADMIN)"
 }
 
@@ -57,7 +57,7 @@ need_mount_ns() {
 
 @test "/dev/kvm missing: load the module" {
 	need_mount_ns
-	run -102 --separate-stderr timeout 30 unshare -m sh -c \
+	run -102 --separate-stderr timeout $((30 * TIME_SCALE)) unshare -m sh -c \
 		'mount -t tmpfs tmpfs /dev && exec "$0" "$@"' "$KVMRUN" "$HELLO"
 	[ "$output" = "" ]
 	[ "$stderr" = "kvmrun: /dev/kvm: No such file or directory: load the KVM module (modprobe kvm_intel or kvm_amd) or enable virtualization in the firmware" ]
@@ -66,7 +66,7 @@ need_mount_ns() {
 @test "/dev/kvm is not a KVM device (/dev/null bound over it)" {
 	[ -e /dev/kvm ] || skip "no /dev/kvm to bind /dev/null over"
 	need_mount_ns
-	run -102 --separate-stderr timeout 30 unshare -m sh -c \
+	run -102 --separate-stderr timeout $((30 * TIME_SCALE)) unshare -m sh -c \
 		'mount --bind /dev/null /dev/kvm && exec "$0" "$@"' "$KVMRUN" "$HELLO"
 	[ "$output" = "" ]
 	[ "$stderr" = "kvmrun: /dev/kvm is not a KVM device (KVM_GET_API_VERSION: Inappropriate ioctl for device)" ]
@@ -78,7 +78,7 @@ need_mount_ns() {
 	command -v setpriv >/dev/null || skip "setpriv(1) is not installed"
 	[ "$(id -u)" -eq 0 ] || skip "becoming nobody with setpriv needs root"
 	group="$(id -gn nobody)" || skip "no user nobody"
-	nobody() { timeout 30 setpriv --reuid=nobody --regid="$group" --clear-groups "$@"; }
+	nobody() { timeout $((30 * TIME_SCALE)) setpriv --reuid=nobody --regid="$group" --clear-groups "$@"; }
 	if nobody sh -c 'test -r /dev/kvm && test -w /dev/kvm'; then
 		skip "/dev/kvm is readable and writable by nobody (mode $(stat -c %a /dev/kvm))"
 	fi

@@ -4,7 +4,7 @@ load helpers
 
 @test "make run builds and runs the example guest" {
 	need_kvm
-	run -0 --separate-stderr timeout 120 make -s --no-print-directory -C "$ROOT" run
+	run -0 --separate-stderr timeout $((120 * TIME_SCALE)) make -s --no-print-directory -C "$ROOT" run
 	[ "$output" = "Hello from a kvmrun guest!" ]
 }
 

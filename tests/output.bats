@@ -20,7 +20,7 @@ expected_64k() {
 
 @test "a slow reader loses nothing" {
 	exp=$(expected_64k)
-	timeout 30 "$KVMRUN" "$G/bytes64k.bin" | (sleep 1; cat) > "$BATS_TEST_TMPDIR/got"
+	timeout $((30 * TIME_SCALE)) "$KVMRUN" "$G/bytes64k.bin" | (sleep 1; cat) > "$BATS_TEST_TMPDIR/got"
 	cmp "$exp" "$BATS_TEST_TMPDIR/got"
 }
 
@@ -49,7 +49,7 @@ PY
 
 @test "a guest that prints and then spins is seen while it still runs" {
 	out="$BATS_TEST_TMPDIR/out"
-	timeout 30 "$KVMRUN" --timeout 20 "$G/spin.bin" > "$out" 2>/dev/null &
+	timeout $((30 * TIME_SCALE)) "$KVMRUN" --timeout 20 "$G/spin.bin" > "$out" 2>/dev/null &
 	pid=$!
 	for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.05; done
 	# The guest never exits on its own: the output came from the periodic flush.
@@ -74,7 +74,7 @@ fd = os.open(sys.argv[1], os.O_RDONLY)
 fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
 time.sleep(20)' "$BATS_TEST_TMPDIR/fifo" &
 	holder=$!
-	run --separate-stderr bash -c 'timeout 15 "$KVMRUN" --timeout 0.5 "$G/flood.bin" > "$1"' _ "$BATS_TEST_TMPDIR/fifo"
+	run --separate-stderr bash -c 'timeout $((15 * TIME_SCALE)) "$KVMRUN" --timeout 0.5 "$G/flood.bin" > "$1"' _ "$BATS_TEST_TMPDIR/fifo"
 	kill "$holder"
 	[ "$status" -eq 124 ]
 	[ "${stderr_lines[0]}" = "kvmrun: guest still running after 0.5 s (--timeout); stopped it" ]

@@ -63,11 +63,11 @@ setup() {
 }
 
 qemu() {
-	timeout -k 2 60 qemu-system-x86_64 "${QEMU_OPTS[@]}" "$@" </dev/null
+	timeout -k 2 $((60 * TIME_SCALE)) qemu-system-x86_64 "${QEMU_OPTS[@]}" "$@" </dev/null
 }
 
 kvmrun60() {
-	timeout -k 2 60 "$KVMRUN" "$@" </dev/null
+	timeout -k 2 $((60 * TIME_SCALE)) "$KVMRUN" "$@" </dev/null
 }
 
 # both QEMU_ARGS... -- KVMRUN_ARGS...: runs each once; stdout, stderr in

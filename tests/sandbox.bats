@@ -36,10 +36,10 @@ stop_spin() {
 @test "a system call outside the filter kills kvmrun (SIGSYS); without the filter the same run works" {
 	[ -f "$ROOT/tests/fakekvm.so" ] || skip "tests/fakekvm.so is not built: run make test"
 	! grep -q __asan_init "$KVMRUN" || skip "a sanitizer build logs what the filter refuses (its leak checker needs those calls at exit)"
-	run --separate-stderr env FAKEKVM_FORBIDDEN=1 LD_PRELOAD="$ROOT/tests/fakekvm.so" timeout 30 "$KVMRUN" "$ROOT/guest/hello.bin"
+	run --separate-stderr env FAKEKVM_FORBIDDEN=1 LD_PRELOAD="$ROOT/tests/fakekvm.so" timeout $((30 * TIME_SCALE)) "$KVMRUN" "$ROOT/guest/hello.bin"
 	[ "$status" -eq $((128 + 31)) ]
 	[ "$output" = "" ]
-	run -0 --separate-stderr env FAKEKVM_FORBIDDEN=1 LD_PRELOAD="$ROOT/tests/fakekvm.so" timeout 30 "$KVMRUN" --no-sandbox "$ROOT/guest/hello.bin"
+	run -0 --separate-stderr env FAKEKVM_FORBIDDEN=1 LD_PRELOAD="$ROOT/tests/fakekvm.so" timeout $((30 * TIME_SCALE)) "$KVMRUN" --no-sandbox "$ROOT/guest/hello.bin"
 	[ "$output" = "Hello from a kvmrun guest!" ]
 }
 
@@ -49,9 +49,9 @@ stop_spin() {
 		    "--stats $G/unclaimed.bin" "--irqchip --mode long $G/long_apic.bin" \
 		    "--append x $G/mb32_info.elf32"; do
 		# shellcheck disable=SC2086
-		timeout 30 "$KVMRUN" $args > "$BATS_TEST_TMPDIR/a.out" 2> "$BATS_TEST_TMPDIR/a.err" < /dev/null && sa=0 || sa=$?
+		timeout $((30 * TIME_SCALE)) "$KVMRUN" $args > "$BATS_TEST_TMPDIR/a.out" 2> "$BATS_TEST_TMPDIR/a.err" < /dev/null && sa=0 || sa=$?
 		# shellcheck disable=SC2086
-		timeout 30 "$KVMRUN" --no-sandbox $args > "$BATS_TEST_TMPDIR/b.out" 2> "$BATS_TEST_TMPDIR/b.err" < /dev/null && sb=0 || sb=$?
+		timeout $((30 * TIME_SCALE)) "$KVMRUN" --no-sandbox $args > "$BATS_TEST_TMPDIR/b.out" 2> "$BATS_TEST_TMPDIR/b.err" < /dev/null && sb=0 || sb=$?
 		[ "$sa" -eq "$sb" ]
 		cmp "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out"
 		# --stats timings differ from run to run: compare all but them.
@@ -93,7 +93,7 @@ for l in sys.stdin:
 	chmod 755 "$dir"
 	cp "$KVMRUN" "$dir/kvmrun"
 	chmod 4755 "$dir/kvmrun"
-	run --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups timeout 30 "$dir/kvmrun" "$ROOT/guest/hello.bin"
+	run --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups timeout $((30 * TIME_SCALE)) "$dir/kvmrun" "$ROOT/guest/hello.bin"
 	rm -rf "$dir"
 	[ "$status" -eq 102 ]
 	[ "$output" = "" ]

@@ -11,7 +11,7 @@ setup() { need_kvm; }
 }
 
 @test "stdin through a pipe reaches the guest: an echo guest echoes a line" {
-	run -0 --separate-stderr bash -c 'printf "hello, guest\n" | timeout 30 "$KVMRUN" "$G/echo.bin"'
+	run -0 --separate-stderr bash -c 'printf "hello, guest\n" | timeout $((30 * TIME_SCALE)) "$KVMRUN" "$G/echo.bin"'
 	[ "$output" = "hello, guest" ]
 	[ "$stderr" = "" ]
 }
@@ -23,7 +23,7 @@ setup() { need_kvm; }
 }
 
 @test "after EOF, data-ready stays clear: the echo guest waits until --timeout" {
-	run -124 --separate-stderr bash -c 'printf "abc" | timeout 30 "$KVMRUN" --timeout 0.5 "$G/echo.bin"'
+	run -124 --separate-stderr bash -c 'printf "abc" | timeout $((30 * TIME_SCALE)) "$KVMRUN" --timeout 0.5 "$G/echo.bin"'
 	[ "$output" = "abc" ]
 	[ "$stderr" = "kvmrun: guest still running after 0.5 s (--timeout); stopped it" ]
 }
@@ -35,7 +35,7 @@ setup() { need_kvm; }
 }
 
 @test "stdin closed: treated as EOF" {
-	run -124 --separate-stderr bash -c 'timeout 30 "$KVMRUN" --timeout 0.3 "$G/echo.bin" <&-'
+	run -124 --separate-stderr bash -c 'timeout $((30 * TIME_SCALE)) "$KVMRUN" --timeout 0.3 "$G/echo.bin" <&-'
 	[ "$output" = "" ]
 }
 

@@ -9,7 +9,7 @@ setup() {
 }
 
 @test "unit tests: every check passes" {
-	run --separate-stderr timeout -k 2 60 "$UNIT"
+	run --separate-stderr timeout -k 2 $((60 * TIME_SCALE)) "$UNIT"
 	printf '%s\n' "$output" "$stderr"	# shown only if the test fails: the failed checks
 	[ "$status" -eq 0 ]
 	[ "$stderr" = "" ]
@@ -20,7 +20,7 @@ setup() {
 }
 
 @test "unit tests: known bugs in the core are fixed" {
-	run --separate-stderr timeout -k 2 60 "$UNIT" --known-bugs
+	run --separate-stderr timeout -k 2 $((60 * TIME_SCALE)) "$UNIT" --known-bugs
 	printf '%s\n' "$output" "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$stderr" = "" ]

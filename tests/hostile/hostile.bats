@@ -15,7 +15,7 @@ load ../helpers
 # helpers.bash finds the repository from the test file's directory, one
 # level up; this file sits two levels down.
 ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
-KVMRUN="$ROOT/kvmrun"
+KVMRUN="${KVMRUN:-$ROOT/kvmrun}"	# make check-asan names its build
 G="$ROOT/tests/guests"
 H="$ROOT/tests/hostile"
 export ROOT KVMRUN G H
@@ -29,7 +29,9 @@ RAM16="outside RAM (0x0-0xffffff) (KVM_EXIT_MMIO)"
 
 # A fault with no IDT: hardware KVM reports the triple fault (SHUTDOWN); a
 # host that emulates guest code may give up on the exception it cannot
-# deliver and report an emulation failure instead.
+# deliver and report an emulation failure instead. After a SHUTDOWN on AMD the
+# registers are gone (helpers.bash, shutdown_lost_registers): the tests that
+# check the dump check the one line that says so there.
 no_idt_fault() { # LINE
 	[ "$1" = "$TRIPLE" ] || [ "$1" = "$EMUL" ]
 }
@@ -49,7 +51,7 @@ feed() { # STATUS REQUEST KVMRUN-ARGS...
 	local st=$1 req=$2
 	shift 2
 	[ "$st" = any ] && st= || st=-$st
-	run $st --separate-stderr bash -c 'printf "$0" | timeout -k 2 30 "$KVMRUN" "$@"' "$req" "$@"
+	run $st --separate-stderr bash -c 'printf "$0" | timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" "$@"' "$req" "$@"
 }
 
 # prot_mmio / long_mmio_at: one access, OP r or w, SIZE 1, 2, 4 (or 8 in long mode).
@@ -74,7 +76,7 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 	# --stats proves every port was reached, -v that each port with no device
 	# is reported once per direction; stderr goes to a file (262 000 lines).
 	err="$BATS_TEST_TMPDIR/err"
-	run -42 bash -c 'timeout -k 2 60 "$KVMRUN" --stats -v "$H/real_ports.bin" </dev/null 2>"$1"' _ "$err"
+	run -42 bash -c 'timeout -k 2 $((60 * TIME_SCALE)) "$KVMRUN" --stats -v "$H/real_ports.bin" </dev/null 2>"$1"' _ "$err"
 	[ "$output" = "swept; lcr a5 dll a5 scr a5 fw_cfg QEMU" ]
 	[ "$(grep -vc '^kvmrun: ' "$err")" = 0 ]
 	# Reads: 3 at each of the 65536 ports. Writes: everywhere but 0xf4-0xf7 and 0xf9
@@ -168,6 +170,8 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 	long_mmio 100 r 4 0x100000000
 	[ "$output" = "before" ]
 	no_idt_fault "${stderr_lines[0]}"
+	shutdown_lost_registers && return 0
+	[ $? -eq 1 ]	# registers kept: check them
 	[[ "$stderr" == *" rbx 0000000100000000 "* ]]
 }
 
@@ -248,7 +252,7 @@ flood_expected() {
 
 @test "flood: a reader that leaves after 6 bytes: status 141, the one EPIPE line, the 6 bytes it read are the first 6" {
 	run -0 --separate-stderr bash -c '
-		timeout -k 2 30 "$KVMRUN" --mode long "$H/long_flood.bin" 2>"$1" | head -c 6 | od -An -tx1
+		timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" --mode long "$H/long_flood.bin" 2>"$1" | head -c 6 | od -An -tx1
 		echo "${PIPESTATUS[0]}"' _ "$BATS_TEST_TMPDIR/err"
 	[ "$output" = " 00 01 02 03 04 05
 141" ]
@@ -258,7 +262,7 @@ flood_expected() {
 @test "flood: a reader that is gone before the first byte (| true): status 141, the one EPIPE line" {
 	# 256 KiB is more than a pipe holds, so the reader's exit is always seen.
 	run -0 --separate-stderr bash -c '
-		timeout -k 2 30 "$KVMRUN" --mode long "$H/long_flood.bin" 2>"$1" | true
+		timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" --mode long "$H/long_flood.bin" 2>"$1" | true
 		echo "${PIPESTATUS[0]}"' _ "$BATS_TEST_TMPDIR/err"
 	[ "$output" = "141" ]
 	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "kvmrun: stdout was closed by its reader (EPIPE); stopped the guest" ]
@@ -268,7 +272,7 @@ flood_expected() {
 	exp=$(flood_expected)
 	got="$BATS_TEST_TMPDIR/got"
 	run -0 --separate-stderr bash -c '
-		timeout -k 2 30 "$KVMRUN" --mode long "$H/long_flood.bin" |
+		timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" --mode long "$H/long_flood.bin" |
 		python3 -c "
 import os, sys, time
 time.sleep(1)
@@ -284,13 +288,13 @@ with open(sys.argv[1], \"wb\") as f:
 
 @test "flood: the same 256 KiB in user mode (rep outsb emulated from the #GP, 4096 bytes per trap) arrive byte for byte" {
 	exp=$(flood_expected)
-	run -0 --separate-stderr bash -c 'timeout -k 2 30 "$KVMRUN" --mode user "$H/long_flood.bin" >"$1"' _ "$BATS_TEST_TMPDIR/got"
+	run -0 --separate-stderr bash -c 'timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" --mode user "$H/long_flood.bin" >"$1"' _ "$BATS_TEST_TMPDIR/got"
 	[ "$stderr" = "" ]
 	cmp "$exp" "$BATS_TEST_TMPDIR/got"
 }
 
 @test "flood: to a full disk (/dev/full): status 102 and the one line that says why" {
-	run -102 --separate-stderr bash -c 'timeout -k 2 30 "$KVMRUN" --mode long "$H/long_flood.bin" >/dev/full'
+	run -102 --separate-stderr bash -c 'timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" --mode long "$H/long_flood.bin" >/dev/full'
 	[ "$stderr" = "kvmrun: writing guest output to stdout failed: No space left on device" ]
 }
 
@@ -303,7 +307,7 @@ with open(sys.argv[1], \"wb\") as f:
 }
 
 @test "stdin EOF: rep insb from an empty pipe whose writer is gone reads zeros" {
-	run -0 --separate-stderr bash -c ': | timeout -k 2 30 "$KVMRUN" "$H/real_insb.bin"'
+	run -0 --separate-stderr bash -c ': | timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" "$H/real_insb.bin"'
 	[ "$output" = "00000000000000000000000000000000 lsr 60" ]
 	[ "$stderr" = "" ]
 }
@@ -328,11 +332,15 @@ with open(sys.argv[1], \"wb\") as f:
 	run -100 --separate-stderr kvmrun --timeout 10 --mode long "$H/long_pml4.bin"
 	[ "$output" = "before" ]
 	no_idt_fault "${stderr_lines[0]}"
+	shutdown_lost_registers && return 0
+	[ $? -eq 1 ]	# registers kept: check them
 	[[ "$stderr" == *"kvmrun:   cr0 0000000080000011 cr2 "*" cr3 0000000000002000"* ]]
 }
 
 @test "self-destruct: after the PML4 is gone the dump does not claim that RIP, in RAM at 0x1000xx, is outside RAM" {
 	run -100 --separate-stderr kvmrun --timeout 10 --mode long "$H/long_pml4.bin"
+	shutdown_lost_registers && return 0
+	[ $? -eq 1 ]
 	line=$(printf '%s\n' "${stderr_lines[@]}" | grep '^kvmrun:   code')
 	if [[ "$line" =~ ^"kvmrun:   code: RIP (linear 0x10"[0-9a-f]{4}") is not in RAM"$ ]]; then
 		skip "known bug: dump.c code_line says 'RIP (linear ...) is not in RAM' when KVM_TRANSLATE finds no mapping; RIP 0x1000xx is RAM, only its page-table mapping is gone"
@@ -344,6 +352,8 @@ with open(sys.argv[1], \"wb\") as f:
 	run -100 --separate-stderr kvmrun --timeout 10 --mode protected "$H/prot_gdt.bin"
 	[ "$output" = $'before\nclobbered' ]
 	no_idt_fault "${stderr_lines[0]}"
+	shutdown_lost_registers && return 0
+	[ $? -eq 1 ]	# registers kept: check them
 	[[ "$stderr" == *"kvmrun:   gdt base 0000000000001000 limit 001f"* ]]
 }
 
@@ -369,6 +379,8 @@ with open(sys.argv[1], \"wb\") as f:
 	run -100 --separate-stderr kvmrun --timeout 10 --mode protected "$H/prot_de.bin"
 	[ "$output" = "before" ]
 	no_idt_fault "${stderr_lines[0]}"
+	shutdown_lost_registers && return 0
+	[ $? -eq 1 ]	# registers kept: check them
 	[[ "$stderr" == *"kvmrun:   rax 000000001234abcd "* ]]
 	[[ "$stderr" == *" <f7> f1 "* ]]
 }
@@ -377,6 +389,8 @@ with open(sys.argv[1], \"wb\") as f:
 	run -100 --separate-stderr kvmrun --timeout 10 --mode long "$H/long_gp.bin"
 	[ "$output" = "before" ]
 	no_idt_fault "${stderr_lines[0]}"
+	shutdown_lost_registers && return 0
+	[ $? -eq 1 ]	# registers kept: check them
 	[[ "$stderr" == *" rbx 8000000000000000 "* ]]
 }
 
@@ -398,6 +412,11 @@ addr() { # GUEST NAME
 	[ "$output" = "" ]
 	# Hardware: #GP, error code 0x80 << 3 | 2. PVM traps INT n and KVM's
 	# emulator, which cannot emulate it outside real mode, injects #UD.
+	# QEMU's TCG: 0x80 * 16 + 2 (helpers.bash, tcg_cpu).
+	if tcg_cpu; then
+		[ "${stderr_lines[0]}" = "$FAULT general protection fault (#GP, vector 13, error code 0x802) at RIP $at (RSP 0x100000)" ]
+		return
+	fi
 	[ "${stderr_lines[0]}" = "$FAULT general protection fault (#GP, vector 13, error code 0x402) at RIP $at (RSP 0x100000)" ] ||
 		[ "${stderr_lines[0]}" = "$FAULT invalid opcode (#UD, vector 6) at RIP $at (RSP 0x100000)" ]
 }
@@ -406,7 +425,13 @@ addr() { # GUEST NAME
 	at=$(addr user_int14 fault)
 	run -100 --separate-stderr kvmrun --mode user "$H/user_int14.bin"
 	[ "$output" = "" ]
-	# As above: #UD where the host emulates INT n.
+	# As above: #UD where the host emulates INT n; QEMU's TCG gives 14 * 16 + 2,
+	# after the int (helpers.bash, tcg_cpu).
+	if tcg_cpu; then
+		after=$(printf '0x%x' $((at + 2)))
+		[ "${stderr_lines[0]}" = "$FAULT general protection fault (#GP, vector 13, error code 0xe2) at RIP $after (RSP 0x100000)" ]
+		return
+	fi
 	[ "${stderr_lines[0]}" = "$FAULT general protection fault (#GP, vector 13, error code 0x72) at RIP $at (RSP 0x100000)" ] ||
 		[ "${stderr_lines[0]}" = "$FAULT invalid opcode (#UD, vector 6) at RIP $at (RSP 0x100000)" ]
 }
@@ -422,7 +447,7 @@ pattern() { # N
 @test "string I/O: rep insb and rep outsb of 8 KiB, one instruction each, across three pages: out comes exactly what went in (long and user mode)" {
 	pattern 8192
 	for m in long user; do
-		run -0 --separate-stderr bash -c 'timeout -k 2 30 "$KVMRUN" --mode "$1" "$H/long_strio.bin" <"$2" >"$3"' \
+		run -0 --separate-stderr bash -c 'timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" --mode "$1" "$H/long_strio.bin" <"$2" >"$3"' \
 			_ "$m" "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out.$m"
 		[ "$stderr" = "" ]
 		cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out.$m"
@@ -432,7 +457,7 @@ pattern() { # N
 @test "string I/O: rep insb of 8 KiB from 5000 bytes of input: the 5000 bytes, then 3192 zeros" {
 	pattern 5000
 	{ cat "$BATS_TEST_TMPDIR/in"; head -c 3192 /dev/zero; } >"$BATS_TEST_TMPDIR/expected"
-	run -0 --separate-stderr bash -c 'timeout -k 2 30 "$KVMRUN" --mode long "$H/long_strio.bin" <"$1" >"$2"' \
+	run -0 --separate-stderr bash -c 'timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" --mode long "$H/long_strio.bin" <"$1" >"$2"' \
 		_ "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
 	[ "$stderr" = "" ]
 	cmp "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/out"
@@ -443,7 +468,7 @@ pattern() { # N
 	python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(d[::-1] + d)' \
 		"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/expected"
 	for m in long user; do
-		run -0 --separate-stderr bash -c 'timeout -k 2 30 "$KVMRUN" --mode "$1" "$H/long_std.bin" <"$2" >"$3"' \
+		run -0 --separate-stderr bash -c 'timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" --mode "$1" "$H/long_std.bin" <"$2" >"$3"' \
 			_ "$m" "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out.$m"
 		[ "$stderr" = "" ]
 		cmp "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/out.$m"
@@ -451,14 +476,22 @@ pattern() { # N
 }
 
 @test "string I/O: rep outsb running off the end of RAM: the 8 bytes inside go out, then a fault at the first byte outside (long and user mode)" {
-	run -100 --separate-stderr bash -c 'set -o pipefail; timeout -k 2 30 "$KVMRUN" --mode long "$H/long_outs_edge.bin" | od -An -c'
+	run -100 --separate-stderr bash -c 'set -o pipefail; timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" --mode long "$H/long_outs_edge.bin" | od -An -c'
 	[ "$output" = "   h   i  \n  \0  \0  \0  \0  \0" ]
 	[ "${stderr_lines[0]}" = "$FAULT 1-byte read from 0x1000000, $RAM16" ]
 	[[ "$stderr" == *" rsi 0000000001000000 "* ]]
 	at=$(addr long_outs_edge fault)
-	run -100 --separate-stderr bash -c 'set -o pipefail; timeout -k 2 30 "$KVMRUN" --mode user "$H/long_outs_edge.bin" | od -An -c'
+	run -100 --separate-stderr bash -c 'set -o pipefail; timeout -k 2 $((30 * TIME_SCALE)) "$KVMRUN" --mode user "$H/long_outs_edge.bin" | od -An -c'
 	[ "$output" = "   h   i  \n  \0  \0  \0  \0  \0" ]
-	[ "${stderr_lines[0]}" = "$FAULT string port I/O at RIP $at reads 0x1000000, which is not the guest's memory" ]
+	# With IOPL 3, VMX and SVM let CPL 3 reach the I/O exit, and KVM's emulator
+	# reads the source as in long mode. PVM refuses the I/O with #GP and kvmrun
+	# carries out the outsb itself.
+	if pvm_host; then
+		[ "${stderr_lines[0]}" = "$FAULT string port I/O at RIP $at reads 0x1000000, which is not the guest's memory" ]
+	else
+		[ "${stderr_lines[0]}" = "$FAULT 1-byte read from 0x1000000, $RAM16" ]
+		[[ "$stderr" == *" rsi 0000000001000000 "* ]]
+	fi
 }
 
 # ---- 9. memory ----
@@ -466,7 +499,7 @@ pattern() { # N
 @test "RSS: the 256 KiB flood to /dev/null peaks far below 64 MiB" {
 	rss="$BATS_TEST_TMPDIR/rss"
 	if [ -x /usr/bin/time ]; then
-		run -0 --separate-stderr bash -c 'timeout -k 2 30 /usr/bin/time -o "$1" -f %M "$KVMRUN" --mode long "$H/long_flood.bin" </dev/null >/dev/null' _ "$rss"
+		run -0 --separate-stderr bash -c 'timeout -k 2 $((30 * TIME_SCALE)) /usr/bin/time -o "$1" -f %M "$KVMRUN" --mode long "$H/long_flood.bin" </dev/null >/dev/null' _ "$rss"
 		[ "$stderr" = "" ]
 		kib=$(tail -n 1 "$rss")
 	else
