@@ -10,7 +10,7 @@ export ROOT KVMRUN G USAGE
 
 # Tests that start a VM call this first: no KVM means a loud skip, not a mystery.
 need_kvm() {
-	[ -e /dev/kvm ] || skip "no /dev/kvm on this machine: load the KVM module (kvm_intel/kvm_amd) to run this test"
+	[ -e /dev/kvm ] || skip "no /dev/kvm on this machine: load the KVM module (kvm_intel/kvm_amd), or run the suite with make test, which uses the test host (tests/vm)"
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is not readable and writable by $(id -un): add the user to the kvm group"
 }
 

@@ -47,8 +47,12 @@ mkdir -p "$cache" || exit 125
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/testvm.XXXXXX") || exit 125
 qemu_pid=
+# qemu_pid is timeout(1)'s, which passes TERM on to QEMU and waits for it.
 cleanup() {
-	[ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null
+	if [ -n "$qemu_pid" ]; then
+		kill -TERM "$qemu_pid" 2>/dev/null
+		wait "$qemu_pid" 2>/dev/null
+	fi
 	rm -rf "$run"
 }
 trap cleanup EXIT
@@ -58,11 +62,6 @@ trap 'exit 129' HUP
 
 echo "$checkout" > "$run/checkout"
 echo "$mode" > "$run/mode"
-if [ "$mode" = shell ]; then
-	stty size > "$run/size" 2>/dev/null
-elif [ -t 1 ]; then
-	stty size < /dev/tty > "$run/size" 2>/dev/null
-fi
 
 # The command, as bash runs it inside: this environment less the variables that
 # belong to this session or this make (a jobserver's descriptors do not cross),
@@ -81,6 +80,10 @@ fi
 	echo "export HOME=/root TESTVM=inside"
 	[ "$mode" = shell ] && echo "export PS1='testvm:\\w# '"
 	printf 'cd %q || exit 125\n' "$PWD"
+	# The serial line learns this terminal's size (a line's size lasts while it is open).
+	if [ -t 1 ] && size=$(stty size < /dev/tty 2>/dev/null) && [ -n "$size" ]; then
+		printf 'stty rows %d cols %d <&1 2>/dev/null\n' ${size% *} ${size#* }
+	fi
 	if [ "$mode" = shell ]; then
 		echo 'echo "testvm: a shell in the test host (/dev/kvm from kvm_amd); exit or Ctrl-D powers it off" >&2'
 		echo 'exec bash -i'
