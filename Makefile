@@ -111,9 +111,6 @@ check-asan: $(ASAN_DIR)/kvmrun
 	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:verify_asan_link_order=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	$(MAKE) test KVMRUN=$(abspath $(ASAN_DIR)/kvmrun)
 
-# What make test and make check-asan use, built at once (CI runs the two side by side).
-test-build: $(TEST_DEPS) $(ASAN_DIR)/kvmrun
-
 debug:
 	$(MAKE) clean
 	$(MAKE) all CFLAGS="-O0 -g3 -fsanitize=address,undefined -fno-omit-frame-pointer"
@@ -132,6 +129,10 @@ include guest/kit.mk
 # Fuzz targets (make fuzz) and the hostile-guest suite's guests, each in its own fragment.
 -include tests/fuzz/fuzz.mk
 -include tests/hostile/hostile.mk
+
+# What make test and make check-asan use, built at once (CI runs the two side
+# by side): after the fragments, whose guests test also needs.
+test-build: $(TEST_DEPS) $(HOSTILE_GUESTS) $(ASAN_DIR)/kvmrun
 
 # The compute benchmark: the same source as a host process and as a kit guest.
 bench/compute_host: bench/compute.c

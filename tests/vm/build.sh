@@ -121,6 +121,9 @@ done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$dir/initramfs.gz.tmp"
 mv "$dir/initramfs.gz.tmp" "$dir/initramfs.gz"
 cp "$vmlinuz" "$dir/vmlinuz"
+cp "$dir/kernel/boot/config-$kver" "$dir/config" 2>/dev/null
 echo "$kver" > "$dir/kernel-version"
+# The unpacked package (400 MB) is made again from the .deb when needed.
+rm -rf "$dir/kernel" "$root"
 echo "$inputs" > "$dir/stamp"
 say "test host ready: kernel $kver, modules ${order[*]}"
