@@ -437,6 +437,11 @@ static bool on_interrupt(struct vm *vm)
 			return true;
 		if (console_flush(&vm->con) < 0)
 			return output_failed(vm);
+		/* The tick also looks for a CPU that halted for good in the kernel. */
+		if (vm->irqchip && vcpu_halted_for_good(vm->vcpu_fd)) {
+			vm->end.kind = END_HALT;
+			return true;
+		}
 	}
 	return false;
 }

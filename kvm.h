@@ -7,8 +7,9 @@
  * through a table; uart.c, exitport.c and fwcfg.c are the devices; user.c
  * is user mode's exception path; console.c batches guest output to stdout
  * and reads stdin (raw on a terminal); stop.c turns signals and timers into
- * a race-free end of KVM_RUN; seccomp.c confines the loop; dump.c prints the
- * VCPU state when a guest dies; parse.c reads option values.
+ * a race-free end of KVM_RUN; halt.c tells when a CPU halted in the kernel
+ * can never wake; seccomp.c confines the loop; dump.c prints the VCPU state
+ * when a guest dies; parse.c reads option values.
  */
 #ifndef KVMRUN_KVM_H
 #define KVMRUN_KVM_H
@@ -340,7 +341,10 @@ int stop_start_timeout(uint64_t timeout_ns);
 /* stop_arm_flush: ask for a flush tick in 10 ms, unless one is already armed. */
 void stop_arm_flush(void);
 
-/* stop_tick_always: make the flush tick periodic (every 10 ms), for an interactive console. */
+/*
+ * stop_tick_always: make the flush tick periodic (every 10 ms), for an
+ * interactive console and, with the irqchip, to notice a CPU halted for good.
+ */
 int stop_tick_always(void);
 
 /*
@@ -578,6 +582,18 @@ int user_attach(struct vm *vm);
  * (user segments, rip, rsp, rflags), for the register dump.
  */
 int cpu_user_context(struct vm *vm, uint64_t rip, uint64_t rsp, uint64_t rflags);
+
+/* ---- halt.c: the end of a guest that halted for good ---- */
+
+/*
+ * vcpu_halted_for_good: true when the vCPU sleeps in HLT (KVM_MP_STATE_HALTED,
+ * in-kernel irqchip) with RFLAGS.IF clear, no NMI, SMI or exception pending,
+ * and no unmasked LAPIC entry that KVM can fire as an NMI (performance counters,
+ * LINT0): nothing can wake it. False
+ * when it may still run, or when KVM does not answer (the run goes on).
+ * Limit: an IOAPIC entry routed as NMI is not seen (the VM fd is closed).
+ */
+bool vcpu_halted_for_good(int vcpu_fd);
 
 /* ---- seccomp.c ---- */
 

@@ -50,7 +50,7 @@ static void help(void)
 	       "      --irqchip, --no-irqchip\n"
 	       "                       in-kernel PIC, IOAPIC, LAPIC and PIT (default: on for\n"
 	       "                       Multiboot kernels, off otherwise); with it, HLT waits for\n"
-	       "                       an interrupt instead of ending the run\n"
+	       "                       an interrupt, and ends the run only with interrupts off\n"
 	       "  -t, --timeout SECS   stop a guest still running after SECS seconds (fractions ok)\n"
 	       "      --no-sandbox     run without the seccomp filter that confines the run loop\n"
 	       "  -s, --stats          at exit, print VM exits by reason and port, and timings\n"
@@ -362,7 +362,8 @@ static void verbose_setup(const struct vm *vm, const struct options *o, const st
 			o->mode == MODE_USER ? ", TSS, exception stubs, IDT, runner stack, page tables" : "", GUEST_GDT,
 			(unsigned long long)(region - 1));
 	fprintf(stderr, "kvmrun: interrupt controllers and PIT %s\n",
-		vm->irqchip ? "in the kernel (--irqchip): HLT waits for an interrupt" : "absent: HLT ends the run");
+		vm->irqchip ? "in the kernel (--irqchip): HLT waits for an interrupt, or ends the run when interrupts are off"
+			    : "absent: HLT ends the run");
 	dump_regs_brief(vm, stderr);
 }
 
@@ -515,7 +516,9 @@ int main(int argc, char **argv)
 		goto out;
 	if (o.verbose)
 		verbose_setup(&vm, &o, &img);
-	if (console_interactive(&vm.con) < 0 || (vm.con.interactive && stop_tick_always() < 0))
+	/* The 10 ms tick reads an interactive console and, with the irqchip, finds a CPU halted for good. */
+	if (console_interactive(&vm.con) < 0 ||
+	    ((vm.con.interactive || vm.irqchip) && stop_tick_always() < 0))
 		goto out;
 	/* The loop needs only the VCPU: the system and VM descriptors close before it runs. */
 	close(vm.kvm_fd);

@@ -56,9 +56,10 @@ static const unsigned plain[] = {
 #define OTHERWISE KILL
 #endif
 
-/* The VCPU ioctls the loop, the dump and user mode's exception path use. */
+/* The VCPU ioctls the loop, the dump, user mode's exception path and halt.c use. */
 static const unsigned long vcpu_ioctls[] = {
 	KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_TRANSLATE,
+	KVM_GET_MP_STATE, KVM_GET_VCPU_EVENTS, KVM_GET_LAPIC,
 };
 
 /* The terminal ioctls that read and restore stdin's modes. */

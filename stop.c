@@ -129,7 +129,7 @@ int stop_tick_always(void)
 	memset(&its, 0, sizeof its);
 	its.it_value.tv_nsec = its.it_interval.tv_nsec = FLUSH_TICK_NS;
 	if (timer_settime(flush_timer, 0, &its, NULL) < 0) {
-		perror("kvmrun: cannot start the console tick");
+		perror("kvmrun: cannot start the 10 ms tick (timer_settime)");
 		return -1;
 	}
 	flush_periodic = flush_armed = 1;

@@ -78,13 +78,15 @@ setup() {
 	run -1 --separate-stderr kvmrun -v --module "$BATS_TEST_TMPDIR/m1" "$MB"
 	[[ "${stderr_lines[2]}" == "kvmrun: guest '$MB': multiboot (ELF32), "*" protected mode, entry 0x100000" ]]
 	[ "${stderr_lines[3]}" = "kvmrun: Multiboot information at 0x9000, 1 module" ]
-	[ "${stderr_lines[5]}" = "kvmrun: interrupt controllers and PIT in the kernel (--irqchip): HLT waits for an interrupt" ]
+	[ "${stderr_lines[5]}" = "kvmrun: interrupt controllers and PIT in the kernel (--irqchip): HLT waits for an interrupt, or ends the run when interrupts are off" ]
 }
 
-@test "Multiboot kernels get the irqchip: HLT waits, so --timeout ends a halted kernel" {
-	run -124 --separate-stderr kvmrun --timeout 0.5 "$G/mb32_halt.elf32"
+@test "Multiboot kernels get the irqchip, where cli; hlt can never wake: the run ends with status 0, not at --timeout" {
+	run -0 --separate-stderr kvmrun --timeout 60 "$G/mb32_halt.elf32"
 	[ "$output" = "halting" ]
-	[ "$stderr" = "kvmrun: guest still running after 0.5 s (--timeout); stopped it" ]
+	[ "$stderr" = "" ]
+	run -0 --separate-stderr kvmrun -v --timeout 60 "$G/mb32_halt.elf32"
+	[ "${stderr_lines[-1]}" = "kvmrun: guest halted; exit status 0" ]
 }
 
 @test "--no-irqchip: a halted Multiboot kernel ends the run with status 0" {
@@ -92,9 +94,22 @@ setup() {
 	[ "$output" = "halting" ]
 }
 
-@test "--irqchip on a flat guest: HLT no longer ends the run" {
-	run -124 --separate-stderr kvmrun --irqchip --timeout 0.5 "$ROOT/guest/hello.bin"
+@test "--irqchip on a flat guest: hlt with interrupts on waits for one, so --timeout ends it" {
+	run -124 --separate-stderr kvmrun --irqchip --timeout 0.5 "$G/sti_hlt.bin"
+	[ "$output" = "idling" ]
+	[ "$stderr" = "kvmrun: guest still running after 0.5 s (--timeout); stopped it" ]
+}
+
+@test "--irqchip on a flat guest: hlt with interrupts off (hello's) ends the run with status 0" {
+	run -0 --separate-stderr kvmrun --irqchip --timeout 60 "$ROOT/guest/hello.bin"
 	[ "$output" = "Hello from a kvmrun guest!" ]
+	[ "$stderr" = "" ]
+}
+
+@test "--irqchip: hlt with interrupts off while LINT0 may deliver NMIs is not the end: --timeout ends it" {
+	run -124 --separate-stderr kvmrun --irqchip --mode long --timeout 0.5 "$G/long_nmi_hlt.bin"
+	[ "$output" = "waiting" ]
+	[ "$stderr" = "kvmrun: guest still running after 0.5 s (--timeout); stopped it" ]
 }
 
 @test "the LAPIC timer fires once in a 64-bit guest; CPUID shows the APIC and TSC deadline, CR8 reads 0" {
