@@ -63,6 +63,12 @@ trap 'exit 129' HUP
 echo "$checkout" > "$run/checkout"
 echo "$mode" > "$run/mode"
 
+# Whether this side's stdout and stderr are terminals (asked here: inside the
+# block below stdout is the file).
+out_tty=0 err_tty=0 size=
+[ -t 1 ] && out_tty=1 && size=$(stty size < /dev/tty 2>/dev/null)
+[ -t 2 ] && err_tty=1
+
 # The command, as bash runs it inside: this environment less the variables that
 # belong to this session or this make (a jobserver's descriptors do not cross),
 # then the directory, then COMMAND with its arguments quoted as given.
@@ -81,7 +87,7 @@ echo "$mode" > "$run/mode"
 	[ "$mode" = shell ] && echo "export PS1='testvm:\\w# '"
 	printf 'cd %q || exit 125\n' "$PWD"
 	# The serial line learns this terminal's size (a line's size lasts while it is open).
-	if [ -t 1 ] && size=$(stty size < /dev/tty 2>/dev/null) && [ -n "$size" ]; then
+	if [ -n "$size" ]; then
 		printf 'stty rows %d cols %d <&1 2>/dev/null\n' ${size% *} ${size#* }
 	fi
 	if [ "$mode" = shell ]; then
@@ -95,11 +101,11 @@ echo "$mode" > "$run/mode"
 		printf '\n'
 		# bash's own words (a child killed by a signal) are not COMMAND's.
 		echo 'exec 5>&2 2>/dev/null; set -o pipefail'
-		if [ -t 1 ] && [ -t 2 ]; then
+		if [ $out_tty = 1 ] && [ $err_tty = 1 ]; then
 			echo 'exec "$@" 2>&5 5>&-'
-		elif [ -t 2 ]; then
+		elif [ $err_tty = 1 ]; then
 			echo '"$@" 2>&5 5>&- | cat'
-		elif [ -t 1 ]; then
+		elif [ $out_tty = 1 ]; then
 			echo '{ "$@" 2>&1 1>&4 4>&- 5>&- | cat >&5 4>&- 5>&-; } 4>&1'
 		else
 			echo '{ "$@" 2>&1 1>&4 4>&- 5>&- | cat >&5 4>&- 5>&-; } 4>&1 | cat'

@@ -108,3 +108,31 @@ stdout not a terminal" ]
 	[ "$stderr" = "" ]
 	[ -s "$ROOT/build/testvm/vmlinuz" ] && [ -s "$ROOT/build/testvm/initramfs.gz" ]
 }
+
+# wait_for FILE: up to 120 s for FILE to have something in it.
+wait_for() {
+	for _ in $(seq 120); do [ -s "$1" ] && return 0; sleep 1; done
+	return 1
+}
+
+@test "from a terminal (tmux), the command sees terminals of the same size on stdout and stderr; --shell runs an interactive bash there" {
+	command -v tmux >/dev/null || skip "tmux is not installed (apt-get install tmux)"
+	S="testvm-$$"
+	t=$BATS_TEST_TMPDIR
+	tmux -L "$S" new-session -d -s main -x 100 -y 28 \
+		"cd '$ROOT' && '$VM/run.sh' bash -c '[ -t 1 ] && echo out-tty; [ -t 2 ] && echo err-tty >&2; stty size <&1; exit 4'; echo \"EXIT=\$?\" > '$t/batch'; '$VM/run.sh' --shell; echo \"EXIT=\$?\" > '$t/shell'; sleep 600"
+	wait_for "$t/batch"
+	screen=$(tmux -L "$S" capture-pane -p -t main)
+	for _ in $(seq 120); do tmux -L "$S" capture-pane -p -t main | grep -q '^root@testvm:' && break; sleep 1; done
+	tmux -L "$S" send-keys -t main 'echo "answer $((6 * 7))"; exit 9' Enter
+	wait_for "$t/shell" || true
+	shell=$(tmux -L "$S" capture-pane -p -t main)
+	tmux -L "$S" kill-server
+	[ "$(cat "$t/batch")" = "EXIT=4" ]
+	# Each stream is in order; the two are not ordered with each other.
+	printf '%s\n' "$screen" | grep -qx 'out-tty'
+	printf '%s\n' "$screen" | grep -qx 'err-tty'
+	printf '%s\n' "$screen" | grep -qx '28 100'
+	[ "$(cat "$t/shell")" = "EXIT=9" ]
+	printf '%s\n' "$shell" | grep -qx 'answer 42'
+}
