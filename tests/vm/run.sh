@@ -85,7 +85,7 @@ out_tty=0 err_tty=0 size=
 	done < <(env -0)
 	echo "export HOME=/root TESTVM=inside"
 	[ "$mode" = shell ] && echo "export PS1='testvm:\\w# '"
-	printf 'cd %q || exit 125\n' "$PWD"
+	printf 'cd %q 2>/dev/null || { echo "testvm: the current directory %q is not in the test host (it sees the checkout and this machine'"'"'s root, with its own /tmp, /run, /var/tmp and /root)" >&2; exit 125; }\n' "$PWD" "$PWD"
 	# The serial line learns this terminal's size (a line's size lasts while it is open).
 	if [ -n "$size" ]; then
 		printf 'stty rows %d cols %d <&1 2>/dev/null\n' ${size% *} ${size#* }

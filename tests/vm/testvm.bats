@@ -69,7 +69,7 @@ stdout not a terminal" ]
 	[ "${stderr_lines[0]}" = "testvm: the test host was still running after 25 s (TESTVM_TIMEOUT) and was killed; its console log:" ]
 }
 
-@test "bad settings are refused at once: TESTVM, TESTVM_MEM, TESTVM_TIMEOUT, --shell without a terminal" {
+@test "bad settings are refused at once: TESTVM, TESTVM_MEM, TESTVM_TIMEOUT, --shell without a terminal; a directory the test host cannot see" {
 	run --separate-stderr env TESTVM=maybe "$VM/with-kvm" true
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "testvm: TESTVM='maybe': say auto, yes or no" ]
@@ -85,6 +85,14 @@ stdout not a terminal" ]
 	run --separate-stderr "$VM/with-kvm"
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "usage: tests/vm/with-kvm COMMAND [ARG...]" ]
+	# A directory the test host cannot see (this one boots it).
+	mkdir -p "/tmp/testvm-elsewhere.$$"
+	cd "/tmp/testvm-elsewhere.$$"
+	run --separate-stderr timeout 300 "$VM/run.sh" pwd
+	rmdir "/tmp/testvm-elsewhere.$$"
+	[ "$status" -eq 125 ]
+	[ "$output" = "" ]
+	[ "$stderr" = "testvm: the current directory /tmp/testvm-elsewhere.$$ is not in the test host (it sees the checkout and this machine's root, with its own /tmp, /run, /var/tmp and /root)" ]
 }
 
 @test "with-kvm: TESTVM=no runs here, TESTVM=yes in the test host, and --where says which auto picks" {
