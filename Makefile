@@ -15,7 +15,9 @@ BINDIR  ?= $(PREFIX)/bin
 # A flat guest is one RWX segment by nature; newer ld warns about it, older ld lacks the switch.
 LD_NORWX := $(shell $(LD) --help 2>/dev/null | grep -q -- --no-warn-rwx-segments && echo --no-warn-rwx-segments)
 
-SRCS := main.c kvm.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c user.c seccomp.c console.c stop.c dump.c halt.c parse.c
+SRCS := main.c kvm.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c user.c seccomp.c console.c stop.c dump.c halt.c parse.c \
+        $(wildcard devices/*.c) $(wildcard boot/*.c)
+HEADERS := kvm.h $(wildcard devices/*.h) $(wildcard boot/*.h)
 OBJS := $(SRCS:.c=.o)
 LIB_OBJS := $(filter-out main.o,$(OBJS))
 
@@ -33,7 +35,7 @@ all: kvmrun $(GUESTS)
 kvmrun: $(OBJS)
 	$(CC) $(KCFLAGS) $(LDFLAGS) -o $@ $(OBJS)
 
-%.o: %.c kvm.h
+%.o: %.c $(HEADERS)
 	$(CC) $(KCFLAGS) -c -o $@ $<
 
 # Guests: GNU as, ld, objcopy. Files named prot_*, long_*, mb32_* or user_* are linked at
@@ -61,7 +63,7 @@ WITH_KVM := tests/vm/with-kvm
 run: all
 	@$(WITH_KVM) ./kvmrun guest/hello.bin
 
-tests/unit: tests/unit.c $(LIB_OBJS) kvm.h
+tests/unit: tests/unit.c $(LIB_OBJS) $(HEADERS)
 	$(CC) $(KCFLAGS) -I. -o $@ tests/unit.c $(LIB_OBJS)
 
 TEST_DEPS := all $(TEST_GUESTS) $(TEST_ELF32) tests/unit tests/fakekvm.so tests/mkimage
@@ -102,8 +104,8 @@ bench: all bench/baseline bench/bench bench/compute_host bench/compute.elf $(BEN
 # count): any report changes a status or stderr, which the tests compare exactly.
 ASAN_DIR    := build-asan
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-$(ASAN_DIR)/%.o: %.c kvm.h
-	@mkdir -p $(ASAN_DIR)
+$(ASAN_DIR)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(ASAN_CFLAGS) -c -o $@ $<
 $(ASAN_DIR)/kvmrun: $(SRCS:%.c=$(ASAN_DIR)/%.o)
 	$(CC) -pthread $(ASAN_CFLAGS) -o $@ $^
@@ -145,6 +147,6 @@ bench/compute.elf: bench/compute.o $(KIT64_RT) $(KIT)/guest64.ld
 
 clean:
 	rm -rf $(ASAN_DIR)
-	rm -f kvmrun *.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
+	rm -f kvmrun *.o devices/*.o boot/*.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
 	      tests/guests/*.bin tests/guests/*.o32 tests/guests/*.elf32 tests/unit tests/fakekvm.so tests/mkimage bench/*.o bench/*.elf bench/*.bin \
 	      bench/baseline bench/bench bench/compute_host $(KIT_CLEAN) $(FUZZ_CLEAN) $(HOSTILE_CLEAN)

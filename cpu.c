@@ -38,6 +38,10 @@ static const struct seg_def seg_ucode64 = { SEL_UCODE64, 0xb, 0, 1, 3 };
 static const struct seg_def *const gdt_segs[] = {
 	&seg_code32, &seg_data, &seg_code64, &seg_udata, &seg_ucode64,
 };
+/* Linux's 64-bit boot protocol names its own selectors: __BOOT_CS 0x10, __BOOT_DS 0x18. */
+static const struct seg_def seg_boot_code64 = { 0x10, 0xb, 0, 1, 0 };
+static const struct seg_def seg_boot_data = { 0x18, 0x3, 1, 0, 0 };
+static const struct seg_def *const boot_gdt_segs[] = { &seg_boot_code64, &seg_boot_data };
 #define GDT_KERNEL_ENTRIES 4	/* null, code32, data, code64 */
 #define GDT_USER_END (SEL_TSS + 16)
 
@@ -74,7 +78,7 @@ static void sys_gdt_entry(uint64_t *slot, const struct kvm_segment *s)
 
 static uint64_t gib_mapped(uint64_t mem_bytes)
 {
-	uint64_t span = mem_bytes > GUEST_MAP_MIN ? mem_bytes : GUEST_MAP_MIN;
+	uint64_t top = ram_top(mem_bytes), span = top > GUEST_MAP_MIN ? top : GUEST_MAP_MIN;
 
 	return (span + (1ULL << 30) - 1) >> 30;
 }
@@ -113,7 +117,7 @@ int cpu_check_ram(enum cpu_mode mode, uint64_t mem_bytes, char *why, size_t len)
 			 "outgrows; lower --mem", (unsigned long long)(mem_bytes >> 30));
 		return -1;
 	}
-	if (region_end <= mem_bytes)
+	if (region_end <= ram_low(mem_bytes))
 		return 0;
 	snprintf(why, len, "%s mode needs RAM up to 0x%llx for its tables; raise --mem",
 		 mode_name(mode), (unsigned long long)region_end);
@@ -126,9 +130,9 @@ int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
 	uint64_t region_end = cpu_region_end(mode, mem_bytes), image_end;
 
 	*status = EXIT_USAGE;
-	if (entry >= mem_bytes) {
-		snprintf(why, len, "--entry 0x%llx is outside RAM (0x0-0x%llx); raise --mem or lower --entry",
-			 (unsigned long long)entry, (unsigned long long)(mem_bytes - 1));
+	if (entry >= ram_low(mem_bytes)) {
+		snprintf(why, len, "--entry 0x%llx is outside RAM at 0 (0x0-0x%llx); raise --mem or lower --entry",
+			 (unsigned long long)entry, (unsigned long long)(ram_low(mem_bytes) - 1));
 		return -1;
 	}
 	if (mode == MODE_REAL && entry >= GUEST_REAL_TOP) {
@@ -149,11 +153,11 @@ int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
 	if (cpu_check_ram(mode, mem_bytes, why, len) < 0)
 		return -1;
 	*status = EXIT_BAD_GUEST;
-	if (__builtin_add_overflow(entry, size, &image_end) || image_end > mem_bytes) {
+	if (__builtin_add_overflow(entry, size, &image_end) || image_end > ram_low(mem_bytes)) {
 		snprintf(why, len, "%llu bytes do not fit in RAM from 0x%llx to its end at 0x%llx "
 			 "(%llu bytes free); raise --mem or lower --entry",
 			 (unsigned long long)size, (unsigned long long)entry,
-			 (unsigned long long)mem_bytes, (unsigned long long)(mem_bytes - entry));
+			 (unsigned long long)ram_low(mem_bytes), (unsigned long long)(ram_low(mem_bytes) - entry));
 		return -1;
 	}
 	if (region_end && entry < region_end && image_end > GUEST_GDT) {
@@ -166,17 +170,20 @@ int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
 	return 0;
 }
 
-static int write_gdt(struct vm *vm, struct kvm_sregs *s, enum cpu_mode mode)
+static int write_gdt(struct vm *vm, struct kvm_sregs *s, enum cpu_mode mode, bool boot_gdt)
 {
 	uint64_t bytes = gdt_bytes(mode);
 	uint64_t *gdt = guest_range(&vm->mem, GUEST_GDT, bytes);
+	const struct seg_def *const *segs = boot_gdt ? boot_gdt_segs : gdt_segs;
+	unsigned nsegs = boot_gdt ? sizeof boot_gdt_segs / sizeof boot_gdt_segs[0]
+				  : sizeof gdt_segs / sizeof gdt_segs[0];
 
 	if (!gdt)
 		return -1;
-	gdt[0] = 0;
-	for (unsigned i = 0; i < sizeof gdt_segs / sizeof gdt_segs[0]; i++)
-		if (gdt_segs[i]->sel / 8 * 8 < bytes)
-			gdt[gdt_segs[i]->sel / 8] = seg_gdt_entry(gdt_segs[i]);
+	memset(gdt, 0, bytes);
+	for (unsigned i = 0; i < nsegs; i++)
+		if (segs[i]->sel / 8 * 8 < bytes)
+			gdt[segs[i]->sel / 8] = seg_gdt_entry(segs[i]);
 	if (mode == MODE_USER)
 		sys_gdt_entry(&gdt[SEL_TSS / 8], &seg_tss);
 	s->gdt.base = GUEST_GDT;
@@ -191,9 +198,10 @@ static int write_gdt(struct vm *vm, struct kvm_sregs *s, enum cpu_mode mode)
  * user mode every page is user-accessible except, in a 4 KiB-page table
  * for the first 2 MiB, page 0 (absent: NULL faults) and the runner's pages.
  */
-static int write_page_tables(struct vm *vm, enum cpu_mode mode)
+static int write_page_tables(struct vm *vm, enum cpu_mode mode, uint64_t map_bytes)
 {
-	uint64_t ngib = gib_mapped(vm->mem.size), us = mode == MODE_USER ? PTE_US : 0;
+	uint64_t ngib = map_bytes ? (map_bytes + (1ULL << 30) - 1) >> 30 : gib_mapped(vm->mem.size);
+	uint64_t us = mode == MODE_USER ? PTE_US : 0;
 	uint64_t *pml4 = guest_range(&vm->mem, GUEST_PML4, GUEST_PAGE);
 	uint64_t *pdpt = guest_range(&vm->mem, GUEST_PDPT, GUEST_PAGE);
 	uint64_t *pd = guest_range(&vm->mem, GUEST_PD, ngib * GUEST_PAGE);
@@ -286,6 +294,7 @@ int cpu_setup(struct vm *vm, enum cpu_mode mode, const struct cpu_entry *e)
 	r.rflags = 0x2;
 	r.rax = e->rax;
 	r.rbx = e->rbx;
+	r.rsi = e->rsi;
 	/* As firmware leaves it: caches on. */
 	s.cr0 = (s.cr0 & ~(CR0_CD | CR0_NW)) | CR0_ET;
 
@@ -294,7 +303,7 @@ int cpu_setup(struct vm *vm, enum cpu_mode mode, const struct cpu_entry *e)
 		set_real(&s, &r, e->rip);
 		break;
 	case MODE_PROTECTED:
-		if (write_gdt(vm, &s, mode) < 0)
+		if (write_gdt(vm, &s, mode, false) < 0)
 			goto no_room;
 		set_flat(&s, &seg_code32);
 		s.cr0 |= CR0_PE;
@@ -303,7 +312,7 @@ int cpu_setup(struct vm *vm, enum cpu_mode mode, const struct cpu_entry *e)
 		break;
 	case MODE_LONG:
 	case MODE_USER:
-		if (write_gdt(vm, &s, mode) < 0 || write_page_tables(vm, mode) < 0)
+		if (write_gdt(vm, &s, mode, e->boot_gdt) < 0 || write_page_tables(vm, mode, e->map_bytes) < 0)
 			goto no_room;
 		s.cr3 = GUEST_PML4;
 		s.cr4 = CR4_PAE;
@@ -311,6 +320,11 @@ int cpu_setup(struct vm *vm, enum cpu_mode mode, const struct cpu_entry *e)
 		s.efer = EFER_LME | EFER_LMA;
 		r.rip = e->rip;
 		r.rsp = e->rsp;
+		if (mode == MODE_LONG && e->boot_gdt) {
+			set_flat(&s, &seg_boot_code64);
+			s.ds = s.es = s.fs = s.gs = s.ss = seg_kvm(&seg_boot_data);
+			break;
+		}
 		if (mode == MODE_LONG) {
 			set_flat(&s, &seg_code64);
 			break;

@@ -124,9 +124,11 @@ static int check_seg(const struct guest_mem *m, const struct file_buf *f, const 
 			end = UINT64_MAX;
 		else
 			end--;	/* the last byte, as RAM's is given */
+		char ram[80];
+
 		return why_fail(why, len, "segment %u: 0x%llx-0x%llx (p_paddr, p_memsz) is outside RAM "
-				"(0x0-0x%llx); raise --mem", i, (unsigned long long)s->paddr,
-				(unsigned long long)end, (unsigned long long)(m->size - 1));
+				"(%s); raise --mem", i, (unsigned long long)s->paddr,
+				(unsigned long long)end, ram_str(m->size, ram, sizeof ram));
 	}
 	for (unsigned r = 0; r < nrsv; r++) {
 		if (s->paddr < rsv[r].end && s->paddr + s->memsz > rsv[r].start)

@@ -2,7 +2,9 @@
  * Port I/O: a table maps each of the 65536 ports to a device; ports with no
  * device behave as an empty ISA bus (reads all ones, writes ignored).
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,7 @@ int io_init(struct io_bus *bus, struct run_end *end, bool count, bool verbose)
 {
 	memset(bus, 0, sizeof *bus);
 	bus->end = end;
+	bus->irq_fd = -1;
 	bus->verbose = verbose;
 	if (count && !(bus->counts = calloc(65536, sizeof *bus->counts)))
 		return -1;
@@ -45,6 +48,21 @@ int io_attach(struct io_bus *bus, const struct port_dev *d)
 	bus->devs[bus->ndevs++] = *d;
 	for (uint32_t p = d->base; p < (uint32_t)d->base + d->len; p++)
 		bus->map[p] = (uint8_t)bus->ndevs;
+	return 0;
+}
+
+int io_irq(struct io_bus *bus, unsigned gsi, bool level)
+{
+	struct kvm_irq_level l = { .irq = gsi, .level = level };
+
+	if (bus->irq_fd < 0 || gsi >= sizeof bus->irq_level || bus->irq_level[gsi] == level)
+		return 0;
+	if (ioctl(bus->irq_fd, KVM_IRQ_LINE, &l) < 0) {
+		fprintf(stderr, "kvmrun: setting interrupt line %u to %d failed (KVM_IRQ_LINE): %s\n",
+			gsi, level, strerror(errno));
+		return -1;
+	}
+	bus->irq_level[gsi] = level;
 	return 0;
 }
 

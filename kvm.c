@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "devices/devices.h"
 
 /* Where KVM may put the real-mode TSS on CPUs without unrestricted guest. */
 #define KVM_TSS_GPA 0xfffbd000ULL
@@ -21,13 +22,42 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t ram_low(uint64_t mem_bytes)
+{
+	return mem_bytes < GUEST_HOLE_START ? mem_bytes : GUEST_HOLE_START;
+}
+
+uint64_t ram_high(uint64_t mem_bytes)
+{
+	return mem_bytes - ram_low(mem_bytes);
+}
+
+uint64_t ram_top(uint64_t mem_bytes)
+{
+	return ram_high(mem_bytes) ? GUEST_HIGH_START + ram_high(mem_bytes) : mem_bytes;
+}
+
+const char *ram_str(uint64_t mem_bytes, char *buf, size_t len)
+{
+	if (ram_high(mem_bytes))
+		snprintf(buf, len, "0x0-0x%llx and 0x%llx-0x%llx", GUEST_HOLE_START - 1, GUEST_HIGH_START,
+			 (unsigned long long)(ram_top(mem_bytes) - 1));
+	else
+		snprintf(buf, len, "0x0-0x%llx", (unsigned long long)(mem_bytes - 1));
+	return buf;
+}
+
 void *guest_range(const struct guest_mem *m, uint64_t gpa, uint64_t len)
 {
-	uint64_t end;
+	uint64_t end, low = m->size - m->high;
 
-	if (__builtin_add_overflow(gpa, len, &end) || end > m->size)
+	if (__builtin_add_overflow(gpa, len, &end))
 		return NULL;
-	return m->host + gpa;
+	if (end <= low)
+		return m->host + gpa;
+	if (gpa >= GUEST_HIGH_START && end - GUEST_HIGH_START <= m->high)
+		return m->host + low + (gpa - GUEST_HIGH_START);
+	return NULL;
 }
 
 static const struct {
@@ -86,7 +116,8 @@ static int ioctl_failed(const char *what)
 /* PIC, IOAPIC and LAPIC in the kernel, and the PIT: what a QEMU guest expects. Before the VCPU. */
 static int create_irqchip(struct vm *vm)
 {
-	struct kvm_pit_config pit = { .flags = 0 };
+	/* The speaker port 0x61 is the PIT's gate: KVM answers it too, so a kernel's PIT calibration works. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
 	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0) {
@@ -104,6 +135,7 @@ static int create_irqchip(struct vm *vm)
 #define CPUID1_ECX_X2APIC       (1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_EDX_APIC         (1u << 9)
+#define CPUID1_ECX_HYPERVISOR   (1u << 31)
 
 /* The APIC bits of leaf 1 say what the VM has: a LAPIC only with the irqchip. */
 static void cpuid_fix_apic(const struct vm *vm, struct kvm_cpuid2 *c)
@@ -115,6 +147,7 @@ static void cpuid_fix_apic(const struct vm *vm, struct kvm_cpuid2 *c)
 
 		if (e->function != 1)
 			continue;
+		e->ecx |= CPUID1_ECX_HYPERVISOR;	/* a kernel looks for KVM's leaves (kvm-clock) only then */
 		if (!vm->irqchip) {
 			e->edx &= ~CPUID1_EDX_APIC;
 			e->ecx &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
@@ -139,6 +172,38 @@ static int disable_apic(struct vm *vm)
 
 	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m) != 1)
 		return ioctl_failed("disabling the absent LAPIC (KVM_SET_MSRS IA32_APIC_BASE)");
+	return 0;
+}
+
+#define APIC_LVT0        0x350
+#define APIC_LVT1        0x360
+#define APIC_MODE_EXTINT (7u << 8)
+#define APIC_MODE_NMI    (4u << 8)
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MTRR_ENABLE_WB   ((1u << 11) | 6u)	/* MTRRs on, memory write-back unless a range says */
+
+/*
+ * As firmware leaves a PC: LINT0 takes the PIC's interrupts (ExtINT), LINT1
+ * is the NMI pin, and memory is write-back. A kernel that reads the MP table
+ * sets these itself; a bare kernel relies on them.
+ */
+static int wire_lapic(struct vm *vm)
+{
+	struct kvm_lapic_state lapic;
+	uint32_t lint0 = APIC_MODE_EXTINT, lint1 = APIC_MODE_NMI;
+	struct {
+		struct kvm_msrs head;
+		struct kvm_msr_entry entry;
+	} m = { .head.nmsrs = 1, .entry = { .index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WB } };
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_LAPIC, &lapic) < 0)
+		return ioctl_failed("reading the LAPIC (KVM_GET_LAPIC)");
+	memcpy(lapic.regs + APIC_LVT0, &lint0, 4);
+	memcpy(lapic.regs + APIC_LVT1, &lint1, 4);
+	if (ioctl(vm->vcpu_fd, KVM_SET_LAPIC, &lapic) < 0)
+		return ioctl_failed("wiring the LAPIC's LINT pins (KVM_SET_LAPIC)");
+	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m) != 1)
+		return ioctl_failed("enabling the MTRRs (KVM_SET_MSRS IA32_MTRR_DEF_TYPE)");
 	return 0;
 }
 
@@ -177,7 +242,7 @@ static int set_cpuid(struct vm *vm, unsigned *phys_bits)
 	free(c);
 	if (r < 0)
 		return ioctl_failed("KVM_SET_CPUID2");
-	return vm->irqchip ? 0 : disable_apic(vm);
+	return vm->irqchip ? wire_lapic(vm) : disable_apic(vm);
 }
 
 int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
@@ -197,7 +262,8 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 		return ioctl_failed("creating the VM (KVM_CREATE_VM)");
 	if (vm->irqchip && create_irqchip(vm) < 0)
 		return -1;
-	if (mem_bytes <= KVM_TSS_GPA && ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
+	/* In the hole: never RAM. */
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
 	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0)
 		return ioctl_failed("KVM_SET_TSS_ADDR");
 
@@ -210,14 +276,22 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 		return -1;
 	}
 	vm->mem.size = mem_bytes;
-	slot = (struct kvm_userspace_memory_region){
-		.slot = 0, .guest_phys_addr = 0, .memory_size = mem_bytes,
-		.userspace_addr = (uint64_t)(uintptr_t)vm->mem.host,
-	};
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
-		fprintf(stderr, "kvmrun: KVM refused %s of guest RAM (KVM_SET_USER_MEMORY_REGION: %s); lower --mem\n",
-			size_str(mem_bytes, sz, sizeof sz), strerror(errno));
-		return -1;
+	vm->mem.high = ram_high(mem_bytes);
+	/* Slot 0 at 0, slot 1 above the 32-bit hole when RAM reaches it. */
+	for (uint32_t i = 0; i < 2; i++) {
+		uint64_t bytes = i ? ram_high(mem_bytes) : ram_low(mem_bytes);
+
+		if (!bytes)
+			continue;
+		slot = (struct kvm_userspace_memory_region){
+			.slot = i, .guest_phys_addr = i ? GUEST_HIGH_START : 0, .memory_size = bytes,
+			.userspace_addr = (uint64_t)(uintptr_t)(vm->mem.host + (i ? ram_low(mem_bytes) : 0)),
+		};
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+			fprintf(stderr, "kvmrun: KVM refused %s of guest RAM (KVM_SET_USER_MEMORY_REGION: %s); lower --mem\n",
+				size_str(mem_bytes, sz, sizeof sz), strerror(errno));
+			return -1;
+		}
 	}
 
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
@@ -236,7 +310,7 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 		return ioctl_failed("mapping the VCPU's run structure");
 	if (set_cpuid(vm, &phys_bits) < 0)
 		return -1;
-	if (phys_bits < 64 && mem_bytes > (1ULL << phys_bits)) {
+	if (phys_bits < 64 && ram_top(mem_bytes) > (1ULL << phys_bits)) {
 		fprintf(stderr, "kvmrun: --mem %s is more than the %u-bit guest physical address space; lower --mem\n",
 			size_str(mem_bytes, sz, sizeof sz), phys_bits);
 		return -1;
@@ -247,6 +321,8 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 void vm_close(struct vm *vm)
 {
 	io_free(&vm->bus);
+	free(vm->pc);
+	vm->pc = NULL;
 	if (vm->run != MAP_FAILED && vm->run)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu_fd >= 0)
@@ -271,8 +347,17 @@ int vm_attach_devices(struct vm *vm, const char *cmdline)
 		fprintf(stderr, "kvmrun: out of memory for the port table\n");
 		return -1;
 	}
+	if (vm->irqchip)
+		vm->bus.irq_fd = vm->vm_fd;
+	vm->pc = calloc(1, sizeof *vm->pc);
+	if (!vm->pc) {
+		fprintf(stderr, "kvmrun: out of memory for the devices\n");
+		return -1;
+	}
 	if (uart_attach(&vm->com1, &vm->bus, PORT_COM1, &vm->con) < 0 ||
 	    fwcfg_attach(&vm->fwcfg, &vm->bus, vm->mem.size, cmdline) < 0 ||
+	    rtc_attach(&vm->pc->rtc, &vm->bus) < 0 || i8042_attach(&vm->pc->i8042, &vm->bus) < 0 ||
+	    pvpanic_attach(&vm->bus) < 0 ||
 	    (vm->mode == MODE_USER && user_attach(vm) < 0))
 		return -1;
 	return exitport_attach(&vm->bus);
@@ -356,15 +441,15 @@ static bool on_mmio(struct vm *vm)
 	const struct kvm_run *r = vm->run;
 	uint64_t v = 0;
 	unsigned len = r->mmio.len <= 8 ? r->mmio.len : 8;
+	char ram[80];
 
 	memcpy(&v, r->mmio.data, len);
+	ram_str(vm->mem.size, ram, sizeof ram);
 	if (r->mmio.is_write)
-		return fault(vm, "%u-byte write of 0x%llx to 0x%llx, outside RAM (0x0-0x%llx) (KVM_EXIT_MMIO)",
-			     r->mmio.len, (unsigned long long)v, (unsigned long long)r->mmio.phys_addr,
-			     (unsigned long long)(vm->mem.size - 1));
-	return fault(vm, "%u-byte read from 0x%llx, outside RAM (0x0-0x%llx) (KVM_EXIT_MMIO)",
-		     r->mmio.len, (unsigned long long)r->mmio.phys_addr,
-		     (unsigned long long)(vm->mem.size - 1));
+		return fault(vm, "%u-byte write of 0x%llx to 0x%llx, outside RAM (%s) (KVM_EXIT_MMIO)",
+			     r->mmio.len, (unsigned long long)v, (unsigned long long)r->mmio.phys_addr, ram);
+	return fault(vm, "%u-byte read from 0x%llx, outside RAM (%s) (KVM_EXIT_MMIO)",
+		     r->mmio.len, (unsigned long long)r->mmio.phys_addr, ram);
 }
 
 static bool on_shutdown(struct vm *vm)
@@ -437,6 +522,11 @@ static bool on_interrupt(struct vm *vm)
 			return true;
 		if (console_flush(&vm->con) < 0)
 			return output_failed(vm);
+		/* Input that arrived meanwhile raises COM1's interrupt. */
+		if (uart_poll(&vm->com1) < 0) {
+			vm->end.kind = END_HOST;
+			return true;
+		}
 		/* The tick also looks for a CPU that halted for good in the kernel. */
 		if (vm->irqchip && vcpu_halted_for_good(vm->vcpu_fd)) {
 			vm->end.kind = END_HALT;

@@ -116,16 +116,36 @@ int parse_mode(const char *s, enum cpu_mode *out);
 
 /* ---- guest memory (kvm.c) ---- */
 
+/*
+ * RAM above 3 GiB goes above 4 GiB: the 32-bit hole between is where the
+ * IOAPIC, the LAPIC and device windows live, for every guest format. The
+ * host mapping is one block: the low part, then the high part.
+ */
+#define GUEST_HOLE_START 0xc0000000ULL   /* RAM at guest-physical 0 ends here at most */
+#define GUEST_HIGH_START 0x100000000ULL  /* the rest of RAM starts here */
+
 struct guest_mem {
-	uint8_t *host;    /* host mapping of guest-physical 0 */
+	uint8_t *host;    /* host mapping of all RAM, low part first */
 	uint64_t size;    /* bytes of RAM */
+	uint64_t high;    /* of which at GUEST_HIGH_START (0: all of it at 0) */
 };
+
+/* ram_low / ram_high: bytes of RAM at 0 and at 4 GiB for a VM of mem_bytes. */
+uint64_t ram_low(uint64_t mem_bytes);
+uint64_t ram_high(uint64_t mem_bytes);
+
+/* ram_top: one past the highest guest-physical RAM address. */
+uint64_t ram_top(uint64_t mem_bytes);
+
+/* ram_str: "0x0-0x3fffffff", or "0x0-0xbfffffff and 0x100000000-0x13fffffff" when split. */
+const char *ram_str(uint64_t mem_bytes, char *buf, size_t len);
 
 /*
  * guest_range: the one check of every guest-physical range the runner
  * touches. Returns a host pointer to [gpa, gpa + len) when all of it lies
- * inside RAM (a range ending exactly at the top of RAM is valid; len 0 is
- * valid for gpa <= size), NULL otherwise. Overflow-safe for any inputs.
+ * inside one RAM block (a range ending exactly at the top of a block is
+ * valid; len 0 is valid at a block's end), NULL otherwise, also for a range
+ * that crosses the hole. Overflow-safe for any inputs.
  */
 void *guest_range(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 
@@ -206,6 +226,8 @@ enum end_kind {
 	END_OUTPUT,    /* writing guest output failed: errno_value */
 	END_HOST,      /* KVM or host failure, already reported on stderr */
 	END_QUIT,      /* the user typed Ctrl-A x */
+	END_RESET,     /* the guest reset the machine (reboot, e.g. through the i8042): status 0 */
+	END_PANIC,     /* the guest reported a panic (pvpanic): a guest fault, why says which event */
 };
 
 struct run_end {
@@ -242,6 +264,8 @@ struct io_bus {
 	uint64_t unclaimed;                 /* accesses to ports with no device */
 	uint8_t *reported;                  /* per port bit 0 in, bit 1 out: reported by -v, or NULL */
 	bool verbose;
+	int irq_fd;                         /* the VM, for KVM_IRQ_LINE; -1 without the irqchip */
+	uint8_t irq_level[16];              /* last level set per ISA line, so only changes reach KVM */
 };
 
 /* io_init: an empty bus; counts and verbose reports only if asked. Returns -1 on ENOMEM. */
@@ -270,6 +294,14 @@ enum io_result io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size)
  */
 enum io_result io_access(struct io_bus *bus, uint16_t port, unsigned size, bool out, uint32_t *val);
 
+/*
+ * io_irq: set ISA interrupt line gsi (0-15) to level, as a device's output
+ * pin: only a change reaches KVM (KVM_IRQ_LINE drives the PIC and the IOAPIC
+ * pin of that number). Without the irqchip, or for gsi > 15, nothing happens.
+ * Returns 0, or -1 (reported) if KVM refuses.
+ */
+int io_irq(struct io_bus *bus, unsigned gsi, bool level);
+
 /* io_batches: true if the device at port batches output (no flush needed). */
 bool io_batches(const struct io_bus *bus, uint16_t port);
 
@@ -277,16 +309,26 @@ bool io_batches(const struct io_bus *bus, uint16_t port);
 enum io_result io_fault(struct io_bus *bus, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* ---- uart.c: COM1, a 16550 as a polling driver sees it ---- */
+/* ---- uart.c: COM1, a 16550A with its interrupt on ISA line 4 ---- */
 
 struct uart {
 	struct console *con;
+	struct io_bus *bus;
 	uint16_t base;
 	uint8_t ier, iir_thri, lcr, mcr, scr, dll, dlm, fcr;
+	bool rx_hold;            /* the receive FIFO was reset: input waits for the driver */
+	uint64_t hold_since;     /* when (now_ns) */
 };
 
 /* uart_attach: put a UART at base on the bus, feeding con. */
 int uart_attach(struct uart *u, struct io_bus *bus, uint16_t base, struct console *con);
+
+/*
+ * uart_poll: bring the interrupt line up to date with input that arrived
+ * while the guest was not looking (the run loop's 10 ms tick). Returns 0, or
+ * -1 (reported) if KVM refuses the line.
+ */
+int uart_poll(struct uart *u);
 
 /* ---- exitport.c: the exit ports ---- */
 
@@ -390,6 +432,7 @@ struct vm {
 	struct run_end end;
 	bool stats_on, verbose;
 	bool irqchip;            /* in-kernel PIC, IOAPIC, LAPIC and PIT: HLT no longer exits */
+	struct pc_devices *pc;   /* the RTC, the i8042 (devices/devices.h) */
 	struct vm_stats stats;
 };
 
@@ -405,9 +448,6 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes);
 
 /* vm_close: release everything vm_open and the run acquired. */
 void vm_close(struct vm *vm);
-
-/* Guest RAM must end below the APIC and IOAPIC when the in-kernel irqchip is on. */
-#define GUEST_IRQCHIP_MEM_MAX 0xfec00000ULL
 
 /*
  * vm_attach_devices: console on stdout/stdin, COM1, the exit ports, fw_cfg
@@ -445,7 +485,9 @@ int cpu_check_ram(enum cpu_mode mode, uint64_t mem_bytes, char *why, size_t len)
 
 /* Where and how execution starts. In real mode rip is the linear entry; CS:IP and SS:SP derive from it. */
 struct cpu_entry {
-	uint64_t rip, rsp, rax, rbx;
+	uint64_t rip, rsp, rax, rbx, rsi;
+	uint64_t map_bytes;      /* long mode: identity-map [0, map_bytes) only (0: all RAM, at least 4 GiB) */
+	bool boot_gdt;           /* long mode: Linux's selectors, __BOOT_CS 0x10 and __BOOT_DS 0x18 */
 };
 
 /*
@@ -456,7 +498,7 @@ int cpu_setup(struct vm *vm, enum cpu_mode mode, const struct cpu_entry *e);
 
 /* ---- guest images: load.c (files, detection, flat), elf.c, multiboot.c ---- */
 
-enum image_format { FORMAT_AUTO, FORMAT_FLAT, FORMAT_ELF, FORMAT_MULTIBOOT };
+enum image_format { FORMAT_AUTO, FORMAT_FLAT, FORMAT_ELF, FORMAT_MULTIBOOT, FORMAT_LINUX, FORMAT_PVH };
 
 /* A file mapped read-only: a guest image or a module. */
 struct file_buf {
@@ -479,6 +521,7 @@ struct image {
 	uint64_t low, high;      /* the loaded span [low, high) */
 	unsigned elf_class;      /* 32 or 64 for ELF contents, 0 otherwise */
 	uint32_t mb_info;        /* Multiboot: the information structure's address, else 0 */
+	uint64_t initrd, initrd_size; /* Linux: where the initrd went */
 };
 
 /*
@@ -541,7 +584,7 @@ struct mb_module {
 	const char *string;      /* the module's command line: "FILE" or "FILE STRING" */
 };
 
-struct boot_params {
+struct mb_params {
 	const char *append;              /* --append, or NULL */
 	const struct mb_module *mods;
 	unsigned nmods;
@@ -557,7 +600,7 @@ struct boot_params {
  * -1 with the reason in why.
  */
 int mb_load(const struct guest_mem *m, const struct file_buf *kernel, const struct mb_header *h,
-	    const struct boot_params *p, const struct range *rsv, unsigned nrsv,
+	    const struct mb_params *p, const struct range *rsv, unsigned nrsv,
 	    struct image *img, char *why, size_t len);
 
 /* ---- user.c: user mode's exception path ---- */
@@ -599,13 +642,14 @@ bool vcpu_halted_for_good(int vcpu_fd);
 
 /*
  * seccomp_install: confine the process to what the run loop needs: the
- * VCPU's KVM_RUN and register ioctls on vcpu_fd, terminal ioctls on stdin,
+ * VCPU's KVM_RUN and register ioctls on vcpu_fd, KVM_IRQ_LINE on vm_fd
+ * (-1: none), terminal ioctls on stdin,
  * reads of stdin, writes of stdout and stderr, poll, the timers, signal
  * return, memory release, and exit; mmap and mprotect never executable.
  * x86-64 only (x32 and other ABIs are killed); any other call kills the
  * process. Returns 0, or -1 (reported).
  */
-int seccomp_install(int vcpu_fd);
+int seccomp_install(int vcpu_fd, int vm_fd);
 
 /* ---- dump.c ---- */
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "boot/boot.h"
 
 int why_fail(char *why, size_t len, const char *fmt, ...)
 {
@@ -86,6 +87,7 @@ void file_unmap(struct file_buf *f)
 static const char *const format_names[] = {
 	[FORMAT_AUTO] = "auto", [FORMAT_FLAT] = "flat",
 	[FORMAT_ELF] = "elf", [FORMAT_MULTIBOOT] = "multiboot",
+	[FORMAT_LINUX] = "linux", [FORMAT_PVH] = "pvh",
 };
 
 const char *format_name(enum image_format fmt)
@@ -108,10 +110,16 @@ enum image_format image_detect(const struct file_buf *f)
 {
 	struct mb_header h;
 
+	uint32_t pvh;
+
 	if (mb_find(f, &h) == 0)
 		return FORMAT_MULTIBOOT;
+	if (pvh_entry(f, &pvh))
+		return FORMAT_PVH;
 	if (f->size >= 4 && memcmp(f->data, "\177ELF", 4) == 0)
 		return FORMAT_ELF;
+	if (linux_is_bzimage(f))
+		return FORMAT_LINUX;
 	return FORMAT_FLAT;
 }
 

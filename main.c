@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "boot/boot.h"
+#include "devices/devices.h"
 
 enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX };
 
@@ -22,8 +24,14 @@ struct options {
 	const char *timeout_arg;
 	const char *guest;
 	const char *append;
+	bool mem_set;
+	/* --module and --initrd as given, in order: modules for Multiboot, the initrd for Linux. */
+	struct { char *arg; bool initrd; } modargs[MB_MAX_MODULES];
+	unsigned nmodargs;
 	struct mb_module mods[MB_MAX_MODULES];
 	unsigned nmods;
+	struct file_buf initrd;		/* Linux: the --initrd file, if one */
+	char cmdline[LINUX_CMDLINE_MAX];	/* Linux: --append and the defaults kvmrun adds */
 };
 
 static void help(void)
@@ -213,6 +221,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 				bad_value("--mem", optarg, "not a multiple of 4K");
 			if (o->mem > GUEST_MEM_MAX)
 				bad_value("--mem", optarg, "more than kvmrun's maximum of 512G");
+			o->mem_set = true;
 			break;
 		case 'e':
 			if (parse_addr(optarg, &o->entry, &why) < 0)
@@ -226,16 +235,18 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'f':
 			if (parse_format(optarg, &o->format) < 0)
-				bad_value("--format", optarg, "not one of flat, elf, multiboot");
+				bad_value("--format", optarg, "not one of flat, elf, multiboot, linux, pvh");
 			break;
 		case 'a':
 			o->append = optarg;
 			break;
 		case OPT_MODULE:
-			add_module(o, "--module", optarg, false);
-			break;
 		case OPT_INITRD:
-			add_module(o, "--initrd", optarg, true);
+			if (o->nmodargs == MB_MAX_MODULES)
+				bad_value(c == OPT_INITRD ? "--initrd" : "--module", optarg,
+					  "too many modules (at most 64)");
+			o->modargs[o->nmodargs].arg = optarg;
+			o->modargs[o->nmodargs++].initrd = c == OPT_INITRD;
 			break;
 		case OPT_IRQCHIP:
 		case OPT_NO_IRQCHIP:
@@ -325,6 +336,13 @@ static int finish(struct vm *vm, const struct options *o)
 		fprintf(stderr, "kvmrun: quit (Ctrl-A x)\n");
 		status = EXIT_QUIT;
 		break;
+	case END_RESET:
+		status = 0;
+		break;
+	case END_PANIC:
+		fprintf(stderr, "kvmrun: guest fault: %s\n", e->why);
+		status = EXIT_GUEST_FAULT;
+		break;
 	case END_HOST:
 	case END_NONE:
 		break;
@@ -334,9 +352,9 @@ static int finish(struct vm *vm, const struct options *o)
 			vm->con.len);
 	else if (vm->con.out_errno && e->kind != END_OUTPUT)
 		fprintf(stderr, "kvmrun: some guest output was lost: stdout: %s\n", strerror(vm->con.out_errno));
-	if (o->verbose && (e->kind == END_HALT || e->kind == END_EXIT))
+	if (o->verbose && (e->kind == END_HALT || e->kind == END_EXIT || e->kind == END_RESET))
 		fprintf(stderr, "kvmrun: guest %s; exit status %d\n",
-			e->kind == END_HALT ? "halted" : "exited", status);
+			e->kind == END_HALT ? "halted" : e->kind == END_RESET ? "reset the machine" : "exited", status);
 	return status;
 }
 
@@ -367,6 +385,68 @@ static void verbose_setup(const struct vm *vm, const struct options *o, const st
 	dump_regs_brief(vm, stderr);
 }
 
+/* Whether word (a "name=" prefix) begins one of the words of s. */
+static bool has_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = s; (p = strstr(p, word)); p += n)
+		if (p == s || p[-1] == ' ')
+			return true;
+	return false;
+}
+
+/*
+ * A Linux kernel: a bzImage, or a vmlinux with a PVH entry. It needs the
+ * irqchip, takes one --initrd file, and gets a console on COM1 unless the
+ * command line names one. Returns 0, or the exit status after one line.
+ */
+static int plan_linux(struct options *o, const struct file_buf *guest, enum image_format fmt)
+{
+	struct linux_params lp = { .cmdline = o->cmdline, .ncpus = 1 };
+	const char *what = fmt == FORMAT_LINUX ? "a Linux bzImage" : "a vmlinux with a PVH entry";
+	uint32_t pvh;
+	char why[320];
+	int status;
+	size_t n;
+
+	if (o->mode_set)
+		usage_error("--mode applies to flat images; '%s' is %s, which sets its own CPU mode", o->guest, what);
+	if (o->entry_set)
+		usage_error("--entry applies to flat images; '%s' is %s and says where it starts", o->guest, what);
+	if (o->irqchip == 0)
+		usage_error("--no-irqchip: '%s' is %s, which needs the interrupt controllers and the PIT",
+			    o->guest, what);
+	o->irqchip = 1;
+	for (unsigned i = 0; i < o->nmodargs; i++)
+		if (!o->modargs[i].initrd)
+			usage_error("--module applies to Multiboot kernels; give a Linux kernel one --initrd FILE");
+	if (o->nmodargs > 1)
+		usage_error("one --initrd for a Linux kernel, but %u were given (join them: cat a b > c)", o->nmodargs);
+	if (fmt == FORMAT_PVH && !pvh_entry(guest, &pvh)) {
+		fprintf(stderr, "kvmrun: guest '%s': no PVH entry: an ELF64 with a Xen note of type 18 "
+			"(XEN_ELFNOTE_PHYS32_ENTRY) is needed (Linux: CONFIG_PVH=y)\n", o->guest);
+		return EXIT_BAD_GUEST;
+	}
+	if (!o->mem_set)
+		o->mem = LINUX_MEM_DEFAULT;
+	o->mode = fmt == FORMAT_LINUX ? MODE_LONG : MODE_PROTECTED;
+	n = (size_t)snprintf(o->cmdline, sizeof o->cmdline, "%s%s%s", o->append ? o->append : "",
+			     o->append && *o->append ? " " : "", "console=ttyS0");
+	if (o->append && has_word(o->append, "console="))
+		n = (size_t)snprintf(o->cmdline, sizeof o->cmdline, "%s", o->append);
+	if (n >= sizeof o->cmdline)
+		usage_error("--append is %zu bytes; kvmrun passes at most %zu", strlen(o->append), sizeof o->cmdline - 1);
+	if (o->nmodargs && file_map(o->modargs[0].arg, "initrd", false, &o->initrd, &status) < 0)
+		return status;
+	lp.initrd = o->nmodargs ? &o->initrd : NULL;
+	if (fmt == FORMAT_LINUX && linux_check(guest, o->mem, &lp, why, sizeof why) < 0) {
+		fprintf(stderr, "kvmrun: guest '%s': %s\n", o->guest, why);
+		return EXIT_BAD_GUEST;
+	}
+	return 0;
+}
+
 /*
  * Decide the format and CPU mode from the file and the options; refuse what
  * does not fit together. Returns 0, or the exit status after one line on stderr.
@@ -379,6 +459,8 @@ static int plan(struct options *o, const struct file_buf *guest, enum image_form
 	int status;
 
 	*fmt = o->format ? o->format : image_detect(guest);
+	if (*fmt == FORMAT_LINUX || *fmt == FORMAT_PVH)
+		return plan_linux(o, guest, *fmt);
 	if (*fmt == FORMAT_MULTIBOOT && mb_find(guest, &h) < 0) {
 		fprintf(stderr, "kvmrun: guest '%s': no Multiboot header (magic 0x1badb002 with a valid checksum) "
 			"in its first 8192 bytes\n", o->guest);
@@ -411,15 +493,14 @@ static int plan(struct options *o, const struct file_buf *guest, enum image_form
 		fprintf(stderr, "kvmrun: guest '%s': %s\n", o->guest, why);
 		return status;
 	}
-	if (o->nmods && *fmt != FORMAT_MULTIBOOT)
-		usage_error("--module and --initrd apply to Multiboot kernels; '%s' is loaded as %s",
+	if (o->nmodargs && *fmt != FORMAT_MULTIBOOT)
+		usage_error("--module and --initrd apply to Multiboot and Linux kernels; '%s' is loaded as %s",
 			    o->guest, format_name(*fmt));
+	for (unsigned i = 0; i < o->nmodargs; i++)
+		add_module(o, o->modargs[i].initrd ? "--initrd" : "--module", o->modargs[i].arg,
+			   o->modargs[i].initrd);
 	if (o->irqchip < 0)
 		o->irqchip = *fmt == FORMAT_MULTIBOOT;
-	if (o->irqchip && o->mem > GUEST_IRQCHIP_MEM_MAX)
-		usage_error("with the in-kernel interrupt controllers RAM must end below 0x%llx (4076M), "
-			    "where the IOAPIC and LAPIC live; lower --mem or add --no-irqchip",
-			    GUEST_IRQCHIP_MEM_MAX);
 	return 0;
 }
 
@@ -428,18 +509,33 @@ static int load(struct vm *vm, const struct options *o, const struct file_buf *g
 		enum image_format fmt, struct image *img, struct cpu_entry *e)
 {
 	struct range rsv[MAX_RESERVED];
-	struct boot_params bp = { .append = o->append, .mods = o->mods, .nmods = o->nmods,
+	struct mb_params bp = { .append = o->append, .mods = o->mods, .nmods = o->nmods,
 				  .verbose = o->verbose };
 	struct mb_header h;
+	struct linux_params lp;
+	uint32_t pvh = 0;
 	unsigned nrsv = 0;
-	char why[256];
+	char why[320];
 	int r = 0;
 
-	if (cpu_region_end(o->mode, o->mem))
+	if (cpu_region_end(o->mode, o->mem) && fmt != FORMAT_LINUX && fmt != FORMAT_PVH)
 		rsv[nrsv++] = (struct range){ GUEST_GDT, cpu_region_end(o->mode, o->mem),
 					      o->mode == MODE_PROTECTED ? "GDT" :
 					      o->mode == MODE_USER ? "user-mode tables" : "GDT and page tables" };
 	switch (fmt) {
+	case FORMAT_LINUX:
+	case FORMAT_PVH:
+		lp = (struct linux_params){ .cmdline = o->cmdline, .initrd = o->initrd.data ? &o->initrd : NULL,
+					    .ncpus = 1 };
+		if (fmt == FORMAT_LINUX)
+			r = linux_load(&vm->mem, guest, &lp, img, e, why, sizeof why);
+		else if (pvh_entry(guest, &pvh))
+			r = pvh_load(&vm->mem, guest, pvh, &lp, img, e, why, sizeof why);
+		if (r < 0) {
+			fprintf(stderr, "kvmrun: guest '%s': %s\n", o->guest, why);
+			return -1;
+		}
+		return 0;
 	case FORMAT_MULTIBOOT:
 		rsv[nrsv++] = (struct range){ GUEST_MB_INFO, GUEST_MB_INFO + GUEST_PAGE,
 					      "Multiboot information page" };
@@ -510,6 +606,8 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < o.nmods; i++)
 		file_unmap(&o.mods[i].file);
+	if (o.initrd.data)
+		file_unmap(&o.initrd);
 	file_unmap(&guest);
 	if (cpu_setup(&vm, o.mode, &entry) < 0 || vm_attach_devices(&vm, o.append) < 0 ||
 	    stop_init(vm.run) < 0)
@@ -520,11 +618,14 @@ int main(int argc, char **argv)
 	if (console_interactive(&vm.con) < 0 ||
 	    ((vm.con.interactive || vm.irqchip) && stop_tick_always() < 0))
 		goto out;
-	/* The loop needs only the VCPU: the system and VM descriptors close before it runs. */
+	/* The loop needs the VCPU, and the VM only to drive interrupt lines: the rest closes before it runs. */
 	close(vm.kvm_fd);
-	close(vm.vm_fd);
-	vm.kvm_fd = vm.vm_fd = -1;
-	if (!o.no_sandbox && seccomp_install(vm.vcpu_fd) < 0)
+	vm.kvm_fd = -1;
+	if (!vm.irqchip) {
+		close(vm.vm_fd);
+		vm.vm_fd = -1;
+	}
+	if (!o.no_sandbox && seccomp_install(vm.vcpu_fd, vm.vm_fd) < 0)
 		goto out;
 
 	vm_run(&vm, o.timeout_ns);

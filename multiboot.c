@@ -27,7 +27,7 @@ enum {
 	MBI_LOADER_NAME_ADDR = 64,
 };
 /* Where each part sits in the information page. */
-enum { PAGE_INFO = 0x0, PAGE_MMAP = 0x80, PAGE_NAME = 0xa0, PAGE_MODS = 0x100 };
+enum { PAGE_INFO = 0x0, PAGE_MMAP = 0x80, PAGE_NAME = 0xb0, PAGE_MODS = 0x100 };
 #define MB_MOD_SIZE   16
 #define MB_MMAP_ENTRY 24	/* size field (4) + base (8) + length (8) + type (4) */
 #define FOUR_GIB      0x100000000ULL
@@ -117,10 +117,13 @@ static int load_aout(const struct guest_mem *m, const struct file_buf *f, const 
 		return why_fail(why, len, "the Multiboot a.out kernel is empty (load_addr 0x%x, load_end_addr 0x%x, "
 				"bss_end_addr 0x%x)", h->load_addr, h->load_end_addr, h->bss_end_addr);
 	dst = guest_range(m, h->load_addr, kernel_size);
-	if (!dst)
+	if (!dst) {
+		char ram[80];
+
 		return why_fail(why, len, "the kernel at 0x%x-0x%llx (Multiboot load_addr, bss_end_addr) is outside "
-				"RAM (0x0-0x%llx); raise --mem", h->load_addr,
-				(unsigned long long)(h->load_addr + kernel_size - 1), (unsigned long long)(m->size - 1));
+				"RAM (%s); raise --mem", h->load_addr,
+				(unsigned long long)(h->load_addr + kernel_size - 1), ram_str(m->size, ram, sizeof ram));
+	}
 	for (unsigned r = 0; r < nrsv; r++)
 		if (h->load_addr < rsv[r].end && h->load_addr + kernel_size > rsv[r].start)
 			return why_fail(why, len, "the kernel at 0x%x-0x%llx overlaps the runner's %s at 0x%llx-0x%llx",
@@ -170,13 +173,14 @@ static uint32_t put_string(const struct guest_mem *m, uint64_t *cur, const char 
 }
 
 int mb_load(const struct guest_mem *m, const struct file_buf *kernel, const struct mb_header *h,
-	    const struct boot_params *p, const struct range *rsv, unsigned nrsv,
+	    const struct mb_params *p, const struct range *rsv, unsigned nrsv,
 	    struct image *img, char *why, size_t len)
 {
 	uint32_t required = h->flags & 0xffff & ~MBH_SUPPORTED;
 	uint8_t *info = guest_range(m, GUEST_MB_INFO, GUEST_PAGE);
 	uint32_t flags = MBI_MEMORY | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME;
-	uint64_t cur, lower, upper;
+	uint64_t cur, lower, upper, low;
+	unsigned nblocks = m->high ? 2 : 1;
 	uint32_t cmdline;
 
 	if (required)
@@ -232,13 +236,18 @@ int mb_load(const struct guest_mem *m, const struct file_buf *kernel, const stru
 		put32(info + PAGE_MODS + i * MB_MOD_SIZE + 12, 0);
 	}
 
-	/* The RAM really there: one block from 0, no holes. */
-	lower = (m->size < 0xa0000 ? m->size : 0xa0000) / 1024;
-	upper = m->size > 0x100000 ? (m->size - 0x100000) / 1024 : 0;
-	put32(info + PAGE_MMAP, MB_MMAP_ENTRY - 4);
-	put64(info + PAGE_MMAP + 4, 0);
-	put64(info + PAGE_MMAP + 12, m->size);
-	put32(info + PAGE_MMAP + 20, 1);
+	/* The RAM really there: one block from 0, and one above 4 GiB when RAM reaches the hole. */
+	low = m->size - m->high;
+	lower = (low < 0xa0000 ? low : 0xa0000) / 1024;
+	upper = low > 0x100000 ? (low - 0x100000) / 1024 : 0;
+	for (unsigned b = 0; b < nblocks; b++) {
+		uint8_t *e = info + PAGE_MMAP + b * MB_MMAP_ENTRY;
+
+		put32(e, MB_MMAP_ENTRY - 4);
+		put64(e + 4, b ? GUEST_HIGH_START : 0);
+		put64(e + 12, b ? m->high : low);
+		put32(e + 20, 1);
+	}
 	memcpy(info + PAGE_NAME, "kvmrun", 7);
 
 	memset(info + PAGE_INFO, 0, PAGE_MMAP - PAGE_INFO);
@@ -248,7 +257,7 @@ int mb_load(const struct guest_mem *m, const struct file_buf *kernel, const stru
 	put32(info + MBI_CMDLINE_ADDR, cmdline);
 	put32(info + MBI_MODS_COUNT, p->nmods);
 	put32(info + MBI_MODS_ADDR, (uint32_t)(GUEST_MB_INFO + PAGE_MODS));
-	put32(info + MBI_MMAP_LENGTH, MB_MMAP_ENTRY);
+	put32(info + MBI_MMAP_LENGTH, nblocks * MB_MMAP_ENTRY);
 	put32(info + MBI_MMAP_ADDR, (uint32_t)(GUEST_MB_INFO + PAGE_MMAP));
 	put32(info + MBI_LOADER_NAME_ADDR, (uint32_t)(GUEST_MB_INFO + PAGE_NAME));
 

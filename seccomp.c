@@ -122,7 +122,10 @@ static void allow_no_exec(struct prog *p, unsigned sys)
 	emit(p, (struct sock_filter)ALLOW);
 }
 
-int seccomp_install(int vcpu_fd)
+/* The VM ioctl devices use to drive an interrupt line (io_irq). */
+static const unsigned long vm_ioctls[] = { KVM_IRQ_LINE };
+
+int seccomp_install(int vcpu_fd, int vm_fd)
 {
 	struct prog p = { .n = 0 };
 	struct sock_fprog fprog;
@@ -136,6 +139,8 @@ int seccomp_install(int vcpu_fd)
 	emit(&p, (struct sock_filter)KILL);
 
 	allow_ioctls(&p, vcpu_fd, vcpu_ioctls, sizeof vcpu_ioctls / sizeof vcpu_ioctls[0]);
+	if (vm_fd >= 0)
+		allow_ioctls(&p, vm_fd, vm_ioctls, sizeof vm_ioctls / sizeof vm_ioctls[0]);
 	allow_ioctls(&p, STDIN_FILENO, tty_ioctls, sizeof tty_ioctls / sizeof tty_ioctls[0]);
 	allow_fd(&p, SYS_read, STDIN_FILENO);
 	allow_fd(&p, SYS_write, STDOUT_FILENO);

@@ -282,8 +282,9 @@ static enum io_result fault_out(struct io_bus *bus, void *dev, uint16_t port, un
 	if (v >= USER_VECTORS)
 		return io_fault(bus, "an exception report with vector %llu", (unsigned long long)v);
 
-	code = guest_range(&vm->mem, rip, 1);
-	avail = code ? vm->mem.size - rip : 0;
+	for (avail = 0; avail < INSN_MAX && guest_range(&vm->mem, rip, avail + 1); avail++)
+		;
+	code = avail ? guest_range(&vm->mem, rip, 1) : NULL;
 	if (v == VEC_GP && code && pio_decode(code, avail < INSN_MAX ? (unsigned)avail : INSN_MAX, &pio))
 		return pio_emulate(vm, bus, f, &r, &pio);
 	cpu_user_context(vm, rip, rsp, f[F_RFLAGS]);	/* the dump shows where it happened */

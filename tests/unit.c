@@ -1,7 +1,7 @@
 /*
  * Unit tests of the parts of kvmrun that need no KVM: option parsing,
- * guest_range, port I/O dispatch with the UART and the exit ports, and
- * the console. Prints each failed check with file:line and the values,
+ * guest_range, port I/O dispatch with the UART and the exit ports, the PC
+ * devices (RTC, i8042, pvpanic), and the console. Prints each failed check with file:line and the values,
  * then "unit: N checks, M failed"; exits 1 if any failed.
  *
  * tests/unit --known-bugs runs instead the checks of known bugs in the
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "devices/devices.h"
 
 static unsigned checks, failed;
 
@@ -810,6 +811,345 @@ static void test_attach(void)
 	teardown_bus();
 }
 
+/* ---- devices/: the RTC, the i8042 and pvpanic on the same bus ---- */
+
+static time_t rtc_time;
+
+static time_t fixed_now(time_t *t)
+{
+	if (t)
+		*t = rtc_time;
+	return rtc_time;
+}
+
+/* CMOS register reg, through the index and data ports. */
+static uint8_t cmos(uint8_t reg)
+{
+	CHECK_U(out8(PORT_RTC, reg), IO_OK);
+	return in8(PORT_RTC + 1);
+}
+
+static void cmos_set(uint8_t reg, uint8_t v)
+{
+	CHECK_U(out8(PORT_RTC, reg), IO_OK);
+	CHECK_U(out8(PORT_RTC + 1, v), IO_OK);
+}
+
+static void test_rtc(void)
+{
+	static struct rtc rtc;
+
+	setup_bus(false, false);
+	rtc = (struct rtc){ .now = NULL };
+	CHECK_U(rtc_attach(&rtc, &bus), 0);
+	CHECK(rtc.now == time);			/* the default clock */
+	io_free(&bus);
+	CHECK_U(io_init(&bus, &end, false, false), 0);	/* a bus with the clock alone */
+	rtc = (struct rtc){ .now = fixed_now };
+	memset(rtc.ram, 0x5a, sizeof rtc.ram);
+	CHECK_U(rtc_attach(&rtc, &bus), 0);
+	CHECK(rtc.now == fixed_now);		/* a test's clock is kept */
+	rtc_time = 1795784709;			/* 2026-11-27 13:05:09 UTC, a Friday */
+
+	/* Defaults: 24-hour BCD, UIP clear, no interrupt flags, battery good. */
+	CHECK_U(in8(PORT_RTC), 0xff);		/* the index port reads as 0xff */
+	CHECK_U(cmos(0x0a), 0x26);
+	CHECK_U(cmos(0x0b), 0x02);
+	CHECK_U(cmos(0x0c), 0x00);
+	CHECK_U(cmos(0x0d), 0x80);
+	CHECK_U(cmos(0x00), 0x09);
+	CHECK_U(cmos(0x02), 0x05);
+	CHECK_U(cmos(0x04), 0x13);
+	CHECK_U(cmos(0x06), 6);			/* 1 = Sunday */
+	CHECK_U(cmos(0x07), 0x27);
+	CHECK_U(cmos(0x08), 0x11);
+	CHECK_U(cmos(0x09), 0x26);
+	CHECK_U(cmos(0x32), 0x20);
+	/* Bit 7 of the index is the NMI mask, not part of the register number. */
+	CHECK_U(cmos(0x80 | 0x04), 0x13);
+	CHECK_U(rtc.index, 0x04);
+	/* The time is read afresh each time. */
+	rtc_time += 50;
+	CHECK_U(cmos(0x00), 0x59);
+	rtc_time += 1;
+	CHECK_U(cmos(0x00), 0x00);
+	CHECK_U(cmos(0x02), 0x06);
+	rtc_time -= 51;
+
+	/* Writes to the time registers and to C and D are ignored. */
+	cmos_set(0x00, 0x30);
+	cmos_set(0x04, 0x01);
+	cmos_set(0x09, 0x99);
+	cmos_set(0x32, 0x19);
+	cmos_set(0x0c, 0xff);
+	cmos_set(0x0d, 0x00);
+	CHECK_U(cmos(0x00), 0x09);
+	CHECK_U(cmos(0x04), 0x13);
+	CHECK_U(cmos(0x09), 0x26);
+	CHECK_U(cmos(0x32), 0x20);
+	CHECK_U(cmos(0x0c), 0x00);
+	CHECK_U(cmos(0x0d), 0x80);
+	/* Register A: UIP never reads set, the other bits are kept. */
+	cmos_set(0x0a, 0xff);
+	CHECK_U(cmos(0x0a), 0x7f);
+	cmos_set(0x0a, 0x26);
+	/* Alarms and the rest of CMOS read back what was written; initially 0. */
+	CHECK_U(cmos(0x01), 0x00);
+	CHECK_U(cmos(0x0e), 0x00);
+	CHECK_U(cmos(0x7f), 0x00);
+	cmos_set(0x01, 0x30);
+	cmos_set(0x03, 0x15);
+	cmos_set(0x05, 0x23);
+	cmos_set(0x0e, 0xa5);
+	cmos_set(0x7f, 0x5a);
+	CHECK_U(cmos(0x01), 0x30);
+	CHECK_U(cmos(0x03), 0x15);
+	CHECK_U(cmos(0x05), 0x23);
+	CHECK_U(cmos(0x0e), 0xa5);
+	CHECK_U(cmos(0x7f), 0x5a);
+	CHECK_U(cmos(0x00), 0x09);		/* the alarm did not touch the time */
+
+	/* Binary (DM), 24-hour. */
+	cmos_set(0x0b, 0x06);
+	CHECK_U(cmos(0x0b), 0x06);
+	CHECK_U(cmos(0x00), 9);
+	CHECK_U(cmos(0x02), 5);
+	CHECK_U(cmos(0x04), 13);
+	CHECK_U(cmos(0x06), 6);
+	CHECK_U(cmos(0x07), 27);
+	CHECK_U(cmos(0x08), 11);
+	CHECK_U(cmos(0x09), 26);
+	CHECK_U(cmos(0x32), 20);
+	/* 12-hour: 1 to 12, bit 7 for PM; BCD and binary. */
+	cmos_set(0x0b, 0x00);
+	CHECK_U(cmos(0x04), 0x81);
+	cmos_set(0x0b, 0x04);
+	CHECK_U(cmos(0x04), 0x81);
+	rtc_time = 946600200;			/* 1999-12-31 00:30:00 UTC: 12 AM */
+	CHECK_U(cmos(0x04), 12);
+	cmos_set(0x0b, 0x00);
+	CHECK_U(cmos(0x04), 0x12);
+	CHECK_U(cmos(0x09), 0x99);
+	CHECK_U(cmos(0x32), 0x19);
+	CHECK_U(cmos(0x02), 0x30);
+	rtc_time += 12 * 3600;			/* 12:30: 12 PM */
+	CHECK_U(cmos(0x04), 0x92);
+	rtc_time += 11 * 3600;			/* 23:30: 11 PM */
+	CHECK_U(cmos(0x04), 0x91);
+	cmos_set(0x0b, 0x02);
+	CHECK_U(cmos(0x04), 0x23);
+	/* The SET bit may be written and reads back; the clock still reads the host's time. */
+	cmos_set(0x0b, 0x82);
+	CHECK_U(cmos(0x0b), 0x82);
+	CHECK_U(cmos(0x04), 0x23);
+	cmos_set(0x0b, 0x02);
+
+	/* Wider accesses act on the low byte; the bytes above read as 0xff. */
+	rtc_time = 1795784709;
+	CHECK_U(out8(PORT_RTC, 0x00), IO_OK);
+	CHECK_U(in_n(PORT_RTC + 1, 2), 0xff09);
+	CHECK_U(in_n(PORT_RTC + 1, 4), 0xffffff09);
+	CHECK_U(in_n(PORT_RTC, 2), 0xffff);
+	CHECK_U(in_n(PORT_RTC, 4), 0xffffffff);
+	CHECK_U(io(KVM_EXIT_IO_OUT, PORT_RTC, 2, 1, "\x8e\x12"), IO_OK);
+	CHECK_U(rtc.index, 0x0e);
+	CHECK_U(io(KVM_EXIT_IO_OUT, PORT_RTC + 1, 4, 1, "\x77\x66\x55\x44"), IO_OK);
+	CHECK_U(rtc.ram[0x0e], 0x77);
+	CHECK_U(rtc.ram[0x0f], 0x00);
+	CHECK_U(end.kind, END_NONE);
+	teardown_bus();
+}
+
+/* Bytes waiting at 0x60, read until the output buffer is empty (at most len). */
+static size_t kbd_drain(uint8_t *got, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && (in8(PORT_I8042_CMD) & 0x01))
+		got[n++] = in8(PORT_I8042_DATA);
+	return n;
+}
+
+#define KBD_EXPECT(...) do {							\
+		static const uint8_t want_[] = { __VA_ARGS__ };			\
+		uint8_t got_[32];						\
+		size_t n_ = kbd_drain(got_, sizeof got_);			\
+		CHECK_MEM(got_, n_, want_, sizeof want_);			\
+	} while (0)
+#define KBD_NONE() CHECK_U(in8(PORT_I8042_CMD) & 0x01, 0)
+
+/* A controller command that answers one byte. */
+static uint8_t kbd_cmd(uint8_t cmd)
+{
+	CHECK_U(out8(PORT_I8042_CMD, cmd), IO_OK);
+	return in8(PORT_I8042_DATA);
+}
+
+static void test_i8042(void)
+{
+	static struct i8042 kbd;
+	int null_fd;
+
+	setup_bus(false, false);
+	memset(&kbd, 0xa5, sizeof kbd);
+	CHECK_U(i8042_attach(&kbd, &bus), 0);
+	CHECK_U(bus.map[0x61], 0);		/* port B is not the controller's */
+	CHECK_U(bus.map[0x62], 0);
+	CHECK_U(bus.map[0x63], 0);
+
+	/* As a BIOS leaves it: nothing waiting, system flag, keylock open. */
+	CHECK_U(in8(PORT_I8042_CMD), 0x14);
+	CHECK_U(kbd_cmd(0x20), 0x65);
+	CHECK_U(in8(PORT_I8042_CMD), 0x1c);	/* the last write was a command */
+	CHECK_U(in_n(PORT_I8042_CMD, 2), 0xff1c);
+
+	/* Linux's probe: flush, self-test, read and write the configuration byte. */
+	KBD_NONE();
+	CHECK_U(out8(PORT_I8042_CMD, 0xaa), IO_OK);
+	CHECK_U(in8(PORT_I8042_CMD), 0x1d);	/* OBF */
+	CHECK_U(in8(PORT_I8042_DATA), 0x55);
+	CHECK_U(in8(PORT_I8042_CMD), 0x1c);
+	CHECK_U(kbd_cmd(0x20), 0x65);
+	CHECK_U(out8(PORT_I8042_CMD, 0x60), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0x74), IO_OK);	/* keyboard disabled, its interrupt off */
+	CHECK_U(in8(PORT_I8042_CMD), 0x14);	/* the last write was data */
+	CHECK_U(kbd_cmd(0x20), 0x74);
+	KBD_NONE();
+	/* The system flag follows the configuration byte; self-test sets it. */
+	CHECK_U(out8(PORT_I8042_CMD, 0x60), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0x70), IO_OK);
+	CHECK_U(in8(PORT_I8042_CMD), 0x10);
+	CHECK_U(kbd_cmd(0xaa), 0x55);
+	CHECK_U(kbd_cmd(0x20), 0x74);
+
+	/* No mouse: the loopback comes back as keyboard data (no aux flag), the aux test fails, aux stays disabled. */
+	CHECK_U(out8(PORT_I8042_CMD, 0xd3), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0x5a), IO_OK);
+	CHECK_U(in8(PORT_I8042_CMD) & 0x21, 0x01);
+	CHECK_U(in8(PORT_I8042_DATA), 0x5a);
+	KBD_NONE();
+	CHECK_U(kbd_cmd(0xa9), 0x01);
+	CHECK_U(out8(PORT_I8042_CMD, 0xa7), IO_OK);
+	CHECK_U(kbd_cmd(0x20) & 0x20, 0x20);
+	CHECK_U(out8(PORT_I8042_CMD, 0xa8), IO_OK);
+	CHECK_U(kbd_cmd(0x20) & 0x20, 0x20);	/* i8042_toggle_aux(true) fails: no aux */
+	CHECK_U(out8(PORT_I8042_CMD, 0xd4), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0xf2), IO_OK);	/* to the mouse: nobody answers */
+	KBD_NONE();
+	CHECK_U(kbd.ctr & 0x10, 0x10);		/* and it did not reach the keyboard */
+
+	/* The keyboard interface and the keyboard. */
+	CHECK_U(kbd_cmd(0xab), 0x00);
+	CHECK_U(out8(PORT_I8042_CMD, 0xae), IO_OK);
+	CHECK_U(kbd_cmd(0x20) & 0x10, 0);
+	CHECK_U(out8(PORT_I8042_CMD, 0xad), IO_OK);
+	CHECK_U(kbd_cmd(0x20) & 0x10, 0x10);
+	CHECK_U(out8(PORT_I8042_DATA, 0xff), IO_OK);
+	KBD_EXPECT(0xfa, 0xaa);
+	CHECK_U(kbd_cmd(0x20) & 0x10, 0);	/* writing to the keyboard enabled it */
+	CHECK_U(out8(PORT_I8042_DATA, 0xf2), IO_OK);
+	KBD_EXPECT(0xfa, 0xab, 0x83);
+	CHECK_U(out8(PORT_I8042_DATA, 0xee), IO_OK);
+	KBD_EXPECT(0xee);
+	CHECK_U(out8(PORT_I8042_DATA, 0xed), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0xff), IO_OK);	/* a parameter, not a reset */
+	KBD_EXPECT(0xfa, 0xfa);
+	CHECK_U(out8(PORT_I8042_DATA, 0xf3), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0xf2), IO_OK);	/* a parameter, not identify */
+	KBD_EXPECT(0xfa, 0xfa);
+	CHECK_U(out8(PORT_I8042_DATA, 0xf0), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0x00), IO_OK);	/* get the scancode set: 2, translated */
+	KBD_EXPECT(0xfa, 0xfa, 0x41);
+	CHECK_U(out8(PORT_I8042_DATA, 0xf4), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0xf5), IO_OK);
+	KBD_EXPECT(0xfa, 0xfa);
+	/* An empty buffer reads the last byte again. */
+	CHECK_U(in8(PORT_I8042_DATA), 0xfa);
+	CHECK_U(in_n(PORT_I8042_DATA, 2), 0xfffa);
+	KBD_NONE();
+
+	/* Writing the keyboard's output buffer; the output port; unknown commands. */
+	CHECK_U(out8(PORT_I8042_CMD, 0xd2), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0x1c), IO_OK);
+	KBD_EXPECT(0x1c);
+	CHECK_U(kbd_cmd(0xd0), 0x03);
+	CHECK_U(out8(PORT_I8042_CMD, 0x00), IO_OK);
+	CHECK_U(out8(PORT_I8042_CMD, 0xc0), IO_OK);
+	CHECK_U(out8(PORT_I8042_CMD, 0xff), IO_OK);	/* a pulse that leaves reset alone */
+	KBD_NONE();
+	/* A full buffer drops the newest bytes. */
+	for (unsigned i = 0; i < 20; i++) {
+		CHECK_U(out8(PORT_I8042_CMD, 0xd2), IO_OK);
+		CHECK_U(out8(PORT_I8042_DATA, (uint8_t)i), IO_OK);
+	}
+	KBD_EXPECT(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+	/* Reset: the pulse command, or an output port with bit 0 clear. */
+	CHECK_U(out8(PORT_I8042_CMD, 0xfe), IO_END);
+	CHECK_U(end.kind, END_RESET);
+	CHECK_S(end.why, "the guest reset the machine through the i8042 (command 0xfe)");
+	CHECK_U(out8(PORT_I8042_CMD, 0xf0), IO_END);
+	CHECK_U(end.kind, END_RESET);
+	CHECK_U(io(KVM_EXIT_IO_OUT, PORT_I8042_CMD, 2, 1, "\xfe\x00"), IO_END);
+	CHECK_U(end.kind, END_RESET);
+	CHECK_U(out8(PORT_I8042_CMD, 0xd1), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0xfe), IO_END);
+	CHECK_U(end.kind, END_RESET);
+	CHECK_S(end.why, "the guest reset the machine through the i8042 (output port write 0xfe)");
+	CHECK_U(out8(PORT_I8042_CMD, 0xd1), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0x03), IO_OK);
+	CHECK_U(end.kind, END_NONE);
+	CHECK_U(out8(PORT_I8042_CMD, 0xd1), IO_OK);
+	CHECK_U(out8(PORT_I8042_DATA, 0xdf), IO_OK);	/* the classic A20 gate */
+	CHECK_U(end.kind, END_NONE);
+	KBD_NONE();
+
+	/*
+	 * Line 1: with a descriptor KVM_IRQ_LINE fails on, every attempt to raise
+	 * it shows, and ends the run as a host failure. None while the keyboard
+	 * interrupt is off.
+	 */
+	null_fd = open("/dev/null", O_RDONLY);
+	CHECK(null_fd >= 0);
+	bus.irq_fd = null_fd;
+	CHECK_U(kbd_cmd(0x20) & 0x01, 0);
+	CHECK_U(out8(PORT_I8042_DATA, 0xff), IO_OK);
+	KBD_EXPECT(0xfa, 0xaa);
+	CHECK_U(out8(PORT_I8042_CMD, 0x60), IO_OK);
+	capture_stderr();
+	CHECK_U(out8(PORT_I8042_DATA, 0x65), IO_OK);	/* interrupt on, nothing waiting */
+	CHECK_U(out8(PORT_I8042_CMD, 0xaa), IO_END);	/* a byte waits: raise */
+	CHECK_U(end.kind, END_HOST);
+	CHECK_S(captured_stderr(),
+		"kvmrun: setting interrupt line 1 to 1 failed (KVM_IRQ_LINE): Inappropriate ioctl for device\n");
+	bus.irq_fd = -1;
+	close(null_fd);
+	KBD_EXPECT(0x55);
+	teardown_bus();
+}
+
+static void test_pvpanic(void)
+{
+	setup_bus(false, false);
+	CHECK_U(pvpanic_attach(&bus), 0);
+	CHECK_U(in8(PORT_PVPANIC), 0x03);
+	CHECK_U(in_n(PORT_PVPANIC, 2), 0xff03);
+	CHECK_U(in8(PORT_PVPANIC + 1), 0xff);	/* one port only */
+	CHECK_U(out8(PORT_PVPANIC, 0x02), IO_OK);	/* crash loaded: the run goes on */
+	CHECK_U(end.kind, END_NONE);
+	CHECK_U(out8(PORT_PVPANIC, 0x00), IO_OK);
+	CHECK_U(out8(PORT_PVPANIC, 0xf0), IO_OK);	/* no known event */
+	CHECK_U(io(KVM_EXIT_IO_OUT, PORT_PVPANIC, 2, 1, "\x00\x01"), IO_OK);	/* the low byte counts */
+	CHECK_U(end.kind, END_NONE);
+	CHECK_U(out8(PORT_PVPANIC, 0x01), IO_END);
+	CHECK_U(end.kind, END_PANIC);
+	CHECK_S(end.why, "the guest kernel panicked (pvpanic event 0x1 at port 0x505)");
+	CHECK_U(out8(PORT_PVPANIC, 0x03), IO_END);
+	CHECK_U(end.kind, END_PANIC);
+	CHECK_S(end.why, "the guest kernel panicked (pvpanic event 0x3 at port 0x505)");
+	teardown_bus();
+}
+
 /* ---- console.c ---- */
 
 static uint8_t pattern(size_t i)
@@ -1007,6 +1347,9 @@ int main(int argc, char **argv)
 		test_counts();
 		test_verbose();
 		test_attach();
+		test_rtc();
+		test_i8042();
+		test_pvpanic();
 		test_console_big();
 		test_console_stuck();
 		test_console_epipe();

@@ -24,11 +24,11 @@ FUZZ_CLEAN    := $(FUZZ)/obj/*.o $(FUZZ_BINS) $(FUZZ)/findings/*/*
 fuzz-cc:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) not found: libFuzzer needs clang (apt-get install clang)" >&2; exit 1; }
 
-$(FUZZ_OBJS): $(FUZZ)/obj/%.o: %.c kvm.h $(FUZZ)/fuzz.mk | fuzz-cc
+$(FUZZ_OBJS): $(FUZZ)/obj/%.o: %.c $(HEADERS) $(FUZZ)/fuzz.mk | fuzz-cc
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BINS): $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.c $(FUZZ)/fuzz_util.h $(FUZZ_OBJS) kvm.h | fuzz-cc
+$(FUZZ_BINS): $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.c $(FUZZ)/fuzz_util.h $(FUZZ_OBJS) $(HEADERS) | fuzz-cc
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I. -o $@ $< $(FUZZ_OBJS)
 
 fuzz-build: $(FUZZ_BINS)
