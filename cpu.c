@@ -128,11 +128,12 @@ int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
 		    uint64_t size, char *why, size_t len, int *status)
 {
 	uint64_t region_end = cpu_region_end(mode, mem_bytes), image_end;
+	char ram[80];
 
 	*status = EXIT_USAGE;
-	if (entry >= ram_low(mem_bytes)) {
-		snprintf(why, len, "--entry 0x%llx is outside RAM at 0 (0x0-0x%llx); raise --mem or lower --entry",
-			 (unsigned long long)entry, (unsigned long long)(ram_low(mem_bytes) - 1));
+	if (entry >= ram_top(mem_bytes)) {
+		snprintf(why, len, "--entry 0x%llx is outside RAM (%s); raise --mem or lower --entry",
+			 (unsigned long long)entry, ram_str(mem_bytes, ram, sizeof ram));
 		return -1;
 	}
 	if (mode == MODE_REAL && entry >= GUEST_REAL_TOP) {
@@ -148,6 +149,12 @@ int cpu_check_entry(enum cpu_mode mode, uint64_t mem_bytes, uint64_t entry,
 	if (mode == MODE_PROTECTED && entry >= GUEST_PROT_TOP) {
 		snprintf(why, len, "--entry 0x%llx is beyond protected mode's reach (below 4 GiB); "
 			 "lower --entry or choose --mode long", (unsigned long long)entry);
+		return -1;
+	}
+	if (entry >= ram_low(mem_bytes)) {
+		snprintf(why, len, "--entry 0x%llx is not in RAM below the 32-bit hole (0x0-0x%llx), where flat "
+			 "images load; lower --entry", (unsigned long long)entry,
+			 (unsigned long long)(ram_low(mem_bytes) - 1));
 		return -1;
 	}
 	if (cpu_check_ram(mode, mem_bytes, why, len) < 0)

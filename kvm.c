@@ -357,7 +357,7 @@ int vm_attach_devices(struct vm *vm, const char *cmdline)
 	if (uart_attach(&vm->com1, &vm->bus, PORT_COM1, &vm->con) < 0 ||
 	    fwcfg_attach(&vm->fwcfg, &vm->bus, vm->mem.size, cmdline) < 0 ||
 	    rtc_attach(&vm->pc->rtc, &vm->bus) < 0 || i8042_attach(&vm->pc->i8042, &vm->bus) < 0 ||
-	    pvpanic_attach(&vm->bus) < 0 ||
+	    pvpanic_attach(&vm->bus) < 0 || acpi_pm_attach(&vm->pc->pm, &vm->bus) < 0 ||
 	    (vm->mode == MODE_USER && user_attach(vm) < 0))
 		return -1;
 	return exitport_attach(&vm->bus);
@@ -569,7 +569,8 @@ void vm_run(struct vm *vm, uint64_t timeout_ns)
 		else
 			done = on_other(vm);
 	}
-	if (console_flush(&vm->con) < 0 && (vm->end.kind == END_HALT || vm->end.kind == END_EXIT) &&
+	if (console_flush(&vm->con) < 0 && (vm->end.kind == END_HALT || vm->end.kind == END_EXIT ||
+					    vm->end.kind == END_RESET || vm->end.kind == END_POWEROFF) &&
 	    vm->con.out_errno != EINTR) {
 		vm->end.kind = END_OUTPUT;
 		vm->end.errno_value = vm->con.out_errno;

@@ -227,6 +227,7 @@ enum end_kind {
 	END_HOST,      /* KVM or host failure, already reported on stderr */
 	END_QUIT,      /* the user typed Ctrl-A x */
 	END_RESET,     /* the guest reset the machine (reboot, e.g. through the i8042): status 0 */
+	END_POWEROFF,  /* the guest powered the machine off (ACPI S5): status 0 */
 	END_PANIC,     /* the guest reported a panic (pvpanic): a guest fault, why says which event */
 };
 

@@ -37,28 +37,34 @@ struct options {
 static void help(void)
 {
 	printf("usage: kvmrun [OPTIONS] GUEST\n"
-	       "Run the flat binary GUEST in a KVM virtual machine with one VCPU. What the guest\n"
-	       "writes to COM1 (port 0x3f8) appears on stdout, byte for byte; stdin feeds COM1.\n"
+	       "Run GUEST in a KVM virtual machine with one VCPU: a flat binary, an ELF, a\n"
+	       "Multiboot kernel, or a Linux kernel (bzImage, or a vmlinux with a PVH entry).\n"
+	       "What the guest writes to COM1 (port 0x3f8) appears on stdout, byte for byte;\n"
+	       "stdin feeds COM1.\n"
 	       "\n"
 	       "Options:\n"
 	       "  -m, --mem SIZE       guest RAM; a plain number is MiB, or use a K, M, G or T\n"
-	       "                       suffix (default 16; a multiple of 4K, at most 512G)\n"
+	       "                       suffix (default 16, 256 for Linux; a multiple of 4K, at\n"
+	       "                       most 512G; RAM beyond 3G sits above 4G)\n"
 	       "  -e, --entry ADDR     load a flat GUEST at ADDR and start there (0x-hex or\n"
 	       "                       decimal); default 0x10000 in real mode, 0x100000 otherwise\n"
 	       "  -M, --mode MODE      CPU state at entry of a flat GUEST: real (default),\n"
 	       "                       protected, long, or user (64-bit at CPL 3); ELF and\n"
 	       "                       Multiboot choose their own, but a 64-bit ELF takes user\n"
-	       "  -f, --format FORMAT  flat, elf or multiboot (default: detected from the bytes)\n"
-	       "  -a, --append STRING  Multiboot command line after the kernel's name; also\n"
-	       "                       fw_cfg's command line\n"
+	       "  -f, --format FORMAT  flat, elf, multiboot, linux or pvh (default: detected\n"
+	       "                       from the bytes)\n"
+	       "  -a, --append STRING  a Linux kernel's command line (console=ttyS0 is added\n"
+	       "                       when it names no console=); a Multiboot kernel's after\n"
+	       "                       its name; also fw_cfg's command line\n"
+	       "      --initrd FILE    a Linux kernel's initrd; for a Multiboot kernel,\n"
+	       "                       \"FILE ARGS,FILE2 ...\" are modules, as QEMU's -initrd\n"
 	       "      --module FILE[,STRING]\n"
 	       "                       a Multiboot module with its string (repeatable)\n"
-	       "      --initrd \"FILE ARGS,FILE2 ...\"\n"
-	       "                       Multiboot modules, as QEMU's -initrd (,, for a comma)\n"
 	       "      --irqchip, --no-irqchip\n"
 	       "                       in-kernel PIC, IOAPIC, LAPIC and PIT (default: on for\n"
-	       "                       Multiboot kernels, off otherwise); with it, HLT waits for\n"
-	       "                       an interrupt, and ends the run only with interrupts off\n"
+	       "                       Multiboot and Linux kernels, off otherwise); with it,\n"
+	       "                       HLT waits for an interrupt, and ends the run only with\n"
+	       "                       interrupts off\n"
 	       "  -t, --timeout SECS   stop a guest still running after SECS seconds (fractions ok)\n"
 	       "      --no-sandbox     run without the seccomp filter that confines the run loop\n"
 	       "  -s, --stats          at exit, print VM exits by reason and port, and timings\n"
@@ -68,17 +74,22 @@ static void help(void)
 	       "\n"
 	       "Guest ports: 0x3f8-0x3ff COM1 (16550); 0xf4 QEMU isa-debug-exit: writing v ends\n"
 	       "with status (v << 1) | 1; 0xf8 kvmrun exit: writing v (0-255) ends with status v.\n"
-	       "HLT ends the run with status 0. On a terminal, Ctrl-A x quits, Ctrl-A h helps.\n"
+	       "HLT ends the run with status 0. Linux guests: poweroff, halt and reboot give 0;\n"
+	       "a panic reported through pvpanic (port 0x505) gives 100. On a terminal,\n"
+	       "Ctrl-A x quits, Ctrl-A h helps.\n"
 	       "\n"
 	       "Exit status:\n"
-	       "  0        the guest halted (HLT) or wrote 0 to port 0xf8\n"
+	       "  0        the guest halted (HLT), powered off, reset the machine, or wrote 0\n"
+	       "           to port 0xf8\n"
 	       "  1-255    the guest's own status through port 0xf4 (odd values) or 0xf8 (any)\n"
 	       "  2        usage error: bad option, value or operand\n"
 	       "  100      guest fault: triple fault, access outside RAM, emulation failure,\n"
-	       "           an exception in user mode (named with its vector, error code, RIP)\n"
+	       "           an exception in user mode (named with its vector, error code, RIP),\n"
+	       "           a kernel panic reported through pvpanic\n"
 	       "  102      host or KVM failure: /dev/kvm, capability, ioctl, memory, output\n"
 	       "  104      unusable guest file: missing, unreadable, not a regular file, empty,\n"
-	       "           too large for RAM, or overlapping the runner's tables\n"
+	       "           too large for RAM, or overlapping the runner's tables; a Linux\n"
+	       "           kernel that is damaged, too old, or does not fit with its initrd\n"
 	       "  124      --timeout expired\n"
 	       "  128+N    stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM);\n"
 	       "           130 also when Ctrl-A x quits an interactive console;\n"
@@ -337,6 +348,7 @@ static int finish(struct vm *vm, const struct options *o)
 		status = EXIT_QUIT;
 		break;
 	case END_RESET:
+	case END_POWEROFF:
 		status = 0;
 		break;
 	case END_PANIC:
@@ -352,20 +364,30 @@ static int finish(struct vm *vm, const struct options *o)
 			vm->con.len);
 	else if (vm->con.out_errno && e->kind != END_OUTPUT)
 		fprintf(stderr, "kvmrun: some guest output was lost: stdout: %s\n", strerror(vm->con.out_errno));
-	if (o->verbose && (e->kind == END_HALT || e->kind == END_EXIT || e->kind == END_RESET))
+	if (o->verbose && (e->kind == END_HALT || e->kind == END_EXIT || e->kind == END_RESET ||
+			   e->kind == END_POWEROFF))
 		fprintf(stderr, "kvmrun: guest %s; exit status %d\n",
-			e->kind == END_HALT ? "halted" : e->kind == END_RESET ? "reset the machine" : "exited", status);
+			e->kind == END_HALT ? "halted" : e->kind == END_RESET ? "reset the machine" :
+			e->kind == END_POWEROFF ? "powered off" : "exited", status);
 	return status;
 }
 
 static void verbose_setup(const struct vm *vm, const struct options *o, const struct image *img)
 {
-	uint64_t region = cpu_region_end(o->mode, o->mem);
-	char sz[32];
+	bool linux = img->format == FORMAT_LINUX || img->format == FORMAT_PVH;
+	/* Linux's 64-bit entry maps 4 GiB: its tables end where boot_params begins. */
+	uint64_t region = !linux ? cpu_region_end(o->mode, o->mem) :
+			  img->format == FORMAT_LINUX ? LINUX_BOOT_INFO : cpu_region_end(MODE_PROTECTED, o->mem);
+	char sz[32], ram[80];
 
 	fprintf(stderr, "kvmrun: KVM API version %d on /dev/kvm\n", vm->api_version);
-	fprintf(stderr, "kvmrun: RAM %llu KiB (0x%llx bytes) in one slot at guest-physical 0x0\n",
-		(unsigned long long)(o->mem >> 10), (unsigned long long)o->mem);
+
+	if (ram_high(o->mem))
+		fprintf(stderr, "kvmrun: RAM %llu KiB (0x%llx bytes) in two slots: %s, around the 32-bit hole\n",
+			(unsigned long long)(o->mem >> 10), (unsigned long long)o->mem, ram_str(o->mem, ram, sizeof ram));
+	else
+		fprintf(stderr, "kvmrun: RAM %llu KiB (0x%llx bytes) in one slot at guest-physical 0x0\n",
+			(unsigned long long)(o->mem >> 10), (unsigned long long)o->mem);
 	fprintf(stderr, "kvmrun: guest '%s': %s%s, %s at 0x%llx-0x%llx, %s mode, entry 0x%llx\n",
 		o->guest, format_name(img->format),
 		img->elf_class == 32 ? " (ELF32)" : img->elf_class == 64 ? " (ELF64)" : "",
@@ -374,6 +396,17 @@ static void verbose_setup(const struct vm *vm, const struct options *o, const st
 	if (img->mb_info)
 		fprintf(stderr, "kvmrun: Multiboot information at 0x%x, %u module%s\n", img->mb_info,
 			o->nmods, o->nmods == 1 ? "" : "s");
+	if (linux) {
+		fprintf(stderr, "kvmrun: %s at 0x%llx, command line at 0x%llx: \"%s\"\n",
+			img->format == FORMAT_LINUX ? "boot_params" : "hvm_start_info and memory map",
+			LINUX_BOOT_INFO, LINUX_CMDLINE, o->cmdline);
+		if (img->initrd_size)
+			fprintf(stderr, "kvmrun: initrd '%s', %s at 0x%llx-0x%llx\n", o->initrd.path,
+				size_str(img->initrd_size, sz, sizeof sz), (unsigned long long)img->initrd,
+				(unsigned long long)(img->initrd + img->initrd_size - 1));
+		fprintf(stderr, "kvmrun: ACPI tables at 0x%llx, MP table at 0x%llx; e820 reserves 0x%llx-0xfffff\n",
+			GUEST_ACPI, GUEST_MPTABLE, GUEST_EBDA);
+	}
 	if (region)
 		fprintf(stderr, "kvmrun: runner tables (GDT%s) at 0x%llx-0x%llx\n",
 			o->mode == MODE_LONG ? ", page tables" :

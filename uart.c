@@ -59,7 +59,9 @@ static uint8_t reg_read(struct uart *u, unsigned reg)
 
 	switch (reg) {
 	case UART_RX:
-		return dlab ? u->dll : console_getc(u->con);
+		if (dlab)
+			return u->dll;
+		return rx_ready(u) ? console_getc(u->con) : 0;	/* a held byte stays for later */
 	case UART_IER:
 		return dlab ? u->dlm : u->ier;
 	case UART_IIR:

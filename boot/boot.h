@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../kvm.h"
 
@@ -23,6 +24,7 @@
 #define LINUX_LOAD        0x100000ULL /* the protected-mode kernel */
 #define LINUX_MAP_BYTES   (4ULL << 30) /* what the runner identity-maps for the 64-bit entry */
 #define GUEST_EBDA        0x9fc00ULL  /* e820: reserved from here to 1 MiB */
+#define GUEST_ACPI        0xe0000ULL  /* the ACPI tables, RSDP first, in the BIOS area */
 #define GUEST_MPTABLE     0xf0000ULL  /* the MP floating pointer and table, in the BIOS area */
 #define LINUX_MEM_DEFAULT (256ULL << 20)
 
@@ -78,6 +80,14 @@ int pvh_load(const struct guest_mem *m, const struct file_buf *kernel, uint32_t 
 
 /* ---- boot/tables.c ---- */
 
+/* Little-endian stores into the tables (x86 is little-endian; memcpy for alignment). */
+static inline void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static inline void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+/* table_checksum: the byte that makes the n bytes at p sum to zero (MP and ACPI tables). */
+uint8_t table_checksum(const uint8_t *p, size_t n);
+
 enum { E820_TYPE_RAM = 1, E820_TYPE_RESERVED = 2 };
 
 struct mem_region {
@@ -100,5 +110,15 @@ unsigned mem_map(const struct guest_mem *m, struct mem_region *out, unsigned max
  * LINT0 as ExtINT, LINT1 as NMI. Returns 0, or -1 if RAM lacks the room.
  */
 int mptable_write(const struct guest_mem *m, unsigned ncpus);
+
+/* ---- boot/acpi.c ---- */
+
+/*
+ * acpi_write: the RSDP at GUEST_ACPI, an XSDT, a hardware-reduced FADT (the
+ * reset register is the i8042's, 0xfe to port 0x64), a MADT for ncpus CPUs and
+ * the IOAPIC, and a DSDT naming the pvpanic device at port 0x505. Returns 0,
+ * or -1 if RAM lacks the room.
+ */
+int acpi_write(const struct guest_mem *m, unsigned ncpus);
 
 #endif

@@ -39,6 +39,22 @@ bool linux_is_bzimage(const struct file_buf *f)
 	       get32(f->data + HEADER) == HDR_MAGIC;
 }
 
+/* The payload's first bytes, by compression (or none: an ELF), as the kernel's build writes them. */
+static const struct { const char *magic; unsigned len; } payload_magics[] = {
+	{ "\x1f\x8b", 2 }, { "BZh", 3 }, { "\x5d\x00", 2 }, { "\xfd" "7zXZ", 6 }, { "\x89LZO", 4 },
+	{ "\x02\x21\x4c\x18", 4 }, { "\x28\xb5\x2f\xfd", 4 }, { "\x7f" "ELF", 4 },
+};
+
+/* Whether a known payload starts at off in the kernel's bytes k (size bytes). */
+static bool known_payload(const uint8_t *k, uint64_t size, uint32_t off)
+{
+	for (unsigned i = 0; i < sizeof payload_magics / sizeof payload_magics[0]; i++)
+		if ((uint64_t)off + payload_magics[i].len <= size &&
+		    memcmp(k + off, payload_magics[i].magic, payload_magics[i].len) == 0)
+			return true;
+	return false;
+}
+
 /* The checked facts of a bzImage. */
 struct bz {
 	uint64_t kernel_off, kernel_size;  /* the protected-mode kernel in the file */
@@ -53,9 +69,15 @@ static int bz_check(const struct file_buf *f, uint64_t low, struct bz *bz, char 
 	uint64_t sects, sys, init_size, pref;
 	uint16_t ver;
 
-	if (!linux_is_bzimage(f))
-		return why_fail(why, len, "not a Linux kernel: no setup header (0x%04x at 0x1fe, want 0xaa55; "
-				"\"HdrS\" at 0x202)", f->size >= BOOTFLAG + 2 ? get16(d + BOOTFLAG) : 0);
+	if (f->size < HEADER + 4)
+		return why_fail(why, len, "not a Linux kernel: %llu bytes, too short for a setup header",
+				(unsigned long long)f->size);
+	if (get16(d + BOOTFLAG) != BOOT_FLAG)
+		return why_fail(why, len, "not a Linux kernel: boot_flag at 0x1fe is 0x%04x, not 0xaa55",
+				get16(d + BOOTFLAG));
+	if (get32(d + HEADER) != HDR_MAGIC)
+		return why_fail(why, len, "not a Linux kernel: the setup header's magic at 0x202 is 0x%08x, "
+				"not \"HdrS\" (0x53726448)", get32(d + HEADER));
 	bz->hdr_end = HEADER + (uint64_t)d[JUMP_END];
 	if (bz->hdr_end > f->size)
 		return why_fail(why, len, "the setup header is truncated: it ends at byte %llu, the file at %llu",
@@ -90,6 +112,11 @@ static int bz_check(const struct file_buf *f, uint64_t low, struct bz *bz, char 
 		return why_fail(why, len, "the compressed payload (payload_offset 0x%x, payload_length 0x%x) runs "
 				"past the file's end (setup_sects %llu)", get32(d + PAYLOAD_OFFSET),
 				get32(d + PAYLOAD_LENGTH), (unsigned long long)sects);
+	if (!known_payload(d + bz->kernel_off, bz->kernel_size, get32(d + PAYLOAD_OFFSET)))
+		return why_fail(why, len, "setup_sects %llu puts the kernel at byte %llu, where payload_offset "
+				"0x%x finds no compressed kernel: the header does not match the file",
+				(unsigned long long)sects, (unsigned long long)bz->kernel_off,
+				get32(d + PAYLOAD_OFFSET));
 	/*
 	 * A relocatable kernel loaded at 1 MiB decompresses itself at its
 	 * preferred address; either way it needs init_size bytes from there.
@@ -183,7 +210,7 @@ int linux_load(const struct guest_mem *m, const struct file_buf *kernel, const s
 	if (bz_plan(kernel, m->size, p, &bz, &initrd, why, len) < 0)
 		return -1;
 	if (!bp || !(dst = guest_range(m, LINUX_LOAD, bz.kernel_size)) || put_cmdline(m, p->cmdline, why, len) < 0 ||
-	    mptable_write(m, p->ncpus) < 0)
+	    mptable_write(m, p->ncpus) < 0 || acpi_write(m, p->ncpus) < 0)
 		return why_fail(why, len, "RAM is too small for the boot data below 1 MiB; raise --mem");
 
 	memcpy(dst, kernel->data + bz.kernel_off, bz.kernel_size);
@@ -198,6 +225,7 @@ int linux_load(const struct guest_mem *m, const struct file_buf *kernel, const s
 	bp->hdr.ramdisk_size = (uint32_t)isize;
 	bp->ext_ramdisk_image = (uint32_t)(initrd >> 32);
 	bp->ext_ramdisk_size = (uint32_t)(isize >> 32);
+	bp->acpi_rsdp_addr = GUEST_ACPI;
 	n = mem_map(m, map, MEM_REGIONS_MAX);
 	for (unsigned i = 0; i < n; i++)
 		bp->e820_table[i] = (struct boot_e820_entry){ map[i].addr, map[i].size, map[i].type };
@@ -240,13 +268,14 @@ static bool find_note(const struct file_buf *f, uint64_t off, uint64_t size, uin
 
 	if (__builtin_add_overflow(off, size, &end) || end > f->size)
 		return false;
-	while (off + 12 <= end) {
+	while (end - off >= 12) {
 		uint32_t namesz = get32(f->data + off), descsz = get32(f->data + off + 4);
 		uint32_t type = get32(f->data + off + 8);
+		/* Each part is at most 4 GiB: these sums cannot wrap from an offset inside the file. */
 		uint64_t name = off + 12, desc = name + (((uint64_t)namesz + 3) & ~3ULL);
 		uint64_t next = desc + (((uint64_t)descsz + 3) & ~3ULL);
 
-		if (next > end)
+		if (next > end || desc + descsz > end)
 			return false;
 		if (type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 && memcmp(f->data + name, "Xen", 4) == 0 &&
 		    (descsz == 4 || descsz == 8)) {
@@ -276,9 +305,10 @@ bool pvh_entry(const struct file_buf *f, uint32_t *entry)
 	tab = eh.e_phoff;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
-		uint64_t at = tab + (uint64_t)i * sizeof ph;
+		uint64_t at, end;
 
-		if (at < tab || at + sizeof ph > f->size)
+		if (__builtin_add_overflow(tab, (uint64_t)i * sizeof ph, &at) ||
+		    __builtin_add_overflow(at, sizeof ph, &end) || end > f->size)
 			return false;
 		memcpy(&ph, f->data + at, sizeof ph);
 		if (ph.p_type == PT_NOTE && find_note(f, ph.p_offset, ph.p_filesz, entry))
@@ -314,7 +344,8 @@ int pvh_load(const struct guest_mem *m, const struct file_buf *kernel, uint32_t 
 	if (isize && !(initrd = place_initrd(m->size - m->high, isize, PVH_INITRD_END, img->high)))
 		return initrd_failed(p, img->high, m->size - m->high < PVH_INITRD_END ? m->size - m->high :
 				     PVH_INITRD_END, why, len);
-	if (put_cmdline(m, p->cmdline, why, len) < 0 || mptable_write(m, p->ncpus) < 0)
+	if (put_cmdline(m, p->cmdline, why, len) < 0 || mptable_write(m, p->ncpus) < 0 ||
+	    acpi_write(m, p->ncpus) < 0)
 		return why_fail(why, len, "RAM is too small for the boot data below 1 MiB; raise --mem");
 	if (isize)
 		memcpy(guest_range(m, initrd, isize), p->initrd->data, isize);
@@ -322,6 +353,7 @@ int pvh_load(const struct guest_mem *m, const struct file_buf *kernel, uint32_t 
 	si->magic = HVM_START_MAGIC;
 	si->version = HVM_START_VERSION;
 	si->cmdline_paddr = LINUX_CMDLINE;
+	si->rsdp_paddr = GUEST_ACPI;
 	if (isize) {
 		si->nr_modules = 1;
 		si->modlist_paddr = LINUX_BOOT_INFO + sizeof *si;

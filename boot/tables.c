@@ -42,10 +42,8 @@ enum { MP_INT = 0, MP_NMI = 1, MP_EXTINT = 3 };
 #define MPC_CPU_SIZE    20
 #define MPC_SMALL_SIZE  8	/* bus, IOAPIC, interrupt and local interrupt entries */
 
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
-static uint8_t checksum(const uint8_t *p, size_t n)
+uint8_t table_checksum(const uint8_t *p, size_t n)
 {
 	uint8_t sum = 0;
 
@@ -83,7 +81,7 @@ int mptable_write(const struct guest_mem *m, unsigned ncpus)
 	mpf[8] = 1;		/* length in 16-byte units */
 	mpf[9] = 4;		/* spec revision 1.4 */
 	/* feature bytes 0: the configuration table is present; virtual wire mode (no IMCR) */
-	mpf[10] = checksum(mpf, MPF_SIZE);
+	mpf[10] = table_checksum(mpf, MPF_SIZE);
 
 	e = mpc + MPC_HDR_SIZE;
 	for (unsigned i = 0; i < ncpus; i++, e += MPC_CPU_SIZE) {
@@ -115,6 +113,6 @@ int mptable_write(const struct guest_mem *m, unsigned ncpus)
 	memcpy(mpc + 16, "KVMRUN PC   ", 12);
 	put16(mpc + 34, (uint16_t)(ncpus + 2 + MP_ISA_IRQS + 2));
 	put32(mpc + 36, MP_LAPIC_ADDR);
-	mpc[7] = checksum(mpc, table);
+	mpc[7] = table_checksum(mpc, table);
 	return 0;
 }

@@ -78,10 +78,27 @@ int i8042_attach(struct i8042 *k, struct io_bus *bus);
  */
 int pvpanic_attach(struct io_bus *bus);
 
+/* ---- devices/acpipm.c: ACPI's PM1a event and control registers ---- */
+
+#define PORT_ACPI_PM     0x600   /* PM1a_EVT_BLK (4 bytes), then PM1a_CNT_BLK (2 bytes) */
+#define PORT_ACPI_PM_LEN 6
+#define ACPI_S5_TYPE     5       /* SLP_TYP of \_S5 in the DSDT */
+
+struct acpi_pm {
+	uint16_t en, cnt;        /* PM1_EN and PM1_CNT as written */
+};
+
+/*
+ * acpi_pm_attach: the registers on 0x600-0x605. Writing PM1_CNT with SLP_EN
+ * and sleep type ACPI_S5_TYPE ends the run as END_POWEROFF. Returns 0 or -1.
+ */
+int acpi_pm_attach(struct acpi_pm *pm, struct io_bus *bus);
+
 /* The PC devices of a VM, owned by kvm.c. */
 struct pc_devices {
 	struct rtc rtc;
 	struct i8042 i8042;
+	struct acpi_pm pm;
 };
 
 #endif

@@ -124,10 +124,16 @@ tick" ]
 	[ "$output" = "apic=00 tsc-deadline=00 cr8=00" ]
 }
 
-@test "--irqchip needs RAM to end below the IOAPIC" {
-	run -2 --separate-stderr kvmrun --irqchip --mem 4G "$ROOT/guest/hello.bin"
-	[ "$output" = "" ]
-	[ "$stderr" = "kvmrun: with the in-kernel interrupt controllers RAM must end below 0xfec00000 (4076M), where the IOAPIC and LAPIC live; lower --mem or add --no-irqchip; $USAGE" ]
+@test "--mem 8G with the irqchip: 3 GiB at 0 and 5 GiB from 4 GiB, two memory map entries (the hole holds the IOAPIC and LAPIC)" {
+	run -1 --separate-stderr kvmrun --mem 8G "$MB"
+	[ "${lines[3]}" = "mem_lower=00000280 mem_upper=002ffc00" ]
+	[ "${lines[6]}" = "mmap=0000000000000000 00000000c0000000 01 mmap_length=00000030" ]
+	[ "$stderr" = "" ]
+}
+
+@test "-v with --mem 8G names the two RAM slots around the 32-bit hole" {
+	run -0 --separate-stderr kvmrun --mem 8G -v "$ROOT/guest/hello.bin"
+	[ "${stderr_lines[1]}" = "kvmrun: RAM 8388608 KiB (0x200000000 bytes) in two slots: 0x0-0xbfffffff and 0x100000000-0x2ffffffff, around the 32-bit hole" ]
 }
 
 @test "fw_cfg: signature, ID, RAM size, one CPU, no files, the --append command line, unknown keys zero" {

@@ -430,14 +430,14 @@ NO_MB_HEADER="no Multiboot header (magic 0x1badb002 with a valid checksum) in it
 	fixture elf-ok64
 	run -2 --separate-stderr kvmrun --module "$BATS_TEST_TMPDIR/nothing" "$f"
 	[ "$output" = "" ]
-	[ "$stderr" = "kvmrun: --module and --initrd apply to Multiboot kernels; '$f' is loaded as elf; $USAGE" ]
+	[ "$stderr" = "kvmrun: --module and --initrd apply to Multiboot and Linux kernels; '$f' is loaded as elf; $USAGE" ]
 }
 
 @test "--initrd with a flat guest: usage error, status 2" {
 	fixture mb-aout-ok
 	run -2 --separate-stderr kvmrun --format flat --initrd "$BATS_TEST_TMPDIR/nothing" "$f"
 	[ "$output" = "" ]
-	[ "$stderr" = "kvmrun: --module and --initrd apply to Multiboot kernels; '$f' is loaded as flat; $USAGE" ]
+	[ "$stderr" = "kvmrun: --module and --initrd apply to Multiboot and Linux kernels; '$f' is loaded as flat; $USAGE" ]
 }
 
 @test "--entry with an ELF: usage error, the ELF says where it starts" {

@@ -37,11 +37,11 @@ setup() { need_kvm; }
 	[ "$output" = "long cr0=80000011 cr4=00000020 efer=00000500 cs=0018 rsp=0000000000100000" ]
 }
 
-@test "long mode with 300 GiB of RAM needs its tables above 1 MiB: refused at the default entry" {
+@test "long mode with 300 GiB of RAM (the top 297 GiB above 4 GiB) needs its tables above 1 MiB: refused at the default entry" {
 	run -104 --separate-stderr kvmrun --mode long --mem 300G "$G/long_state.bin"
 	last=$(printf '%x' $((0x100000 + $(stat -c %s "$G/long_state.bin") - 1)))
 	[ "$output" = "" ]
-	[ "$stderr" = "kvmrun: guest '$G/long_state.bin': the image at 0x100000-0x$last overlaps the runner's long-mode tables at 0x1000-0x12ffff; load it at or above 0x130000 with --entry" ]
+	[ "$stderr" = "kvmrun: guest '$G/long_state.bin': the image at 0x100000-0x$last overlaps the runner's long-mode tables at 0x1000-0x130fff; load it at or above 0x131000 with --entry" ]
 }
 
 @test "64-bit mode keeps bit 32 of a register; 32-bit mode guest exits 0 through 0xf8" {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvm.h"
@@ -244,6 +245,38 @@ static void test_modes(void)
 }
 
 /* ---- guest_range ---- */
+
+/* RAM split around the 32-bit hole: 3 GiB at 0, the rest from 4 GiB; nothing in between. */
+static void test_guest_range_split(void)
+{
+	uint8_t *base = (uint8_t *)(uintptr_t)0x10000000;	/* never dereferenced */
+	const uint64_t low = GUEST_HOLE_START, high = 2ULL << 30;
+	const struct guest_mem m = { .host = base, .size = low + high, .high = high };
+	char buf[80];
+
+	CHECK_U(ram_low(5ULL << 30), low);
+	CHECK_U(ram_high(5ULL << 30), high);
+	CHECK_U(ram_top(5ULL << 30), GUEST_HIGH_START + high);
+	CHECK_U(ram_high(low), 0);
+	CHECK_U(ram_top(low), low);
+	CHECK_S(ram_str(5ULL << 30, buf, sizeof buf), "0x0-0xbfffffff and 0x100000000-0x17fffffff");
+	CHECK_S(ram_str(16 << 20, buf, sizeof buf), "0x0-0xffffff");
+	CHECK(guest_range(&m, 0, low) == base);
+	CHECK(guest_range(&m, low - 1, 1) == base + low - 1);
+	CHECK(guest_range(&m, low, 0) == base + low);		/* empty, at the low block's top */
+	CHECK(guest_range(&m, low - 1, 2) == NULL);		/* into the hole */
+	CHECK(guest_range(&m, low, 1) == NULL);
+	CHECK(guest_range(&m, 0xfee00000, 4) == NULL);		/* the LAPIC */
+	CHECK(guest_range(&m, GUEST_HIGH_START - 1, 2) == NULL);	/* from the hole into high RAM */
+	CHECK(guest_range(&m, GUEST_HIGH_START, high) == base + low);
+	CHECK(guest_range(&m, GUEST_HIGH_START + high - 1, 1) == base + low + high - 1);
+	CHECK(guest_range(&m, GUEST_HIGH_START + high, 0) == base + low + high);
+	CHECK(guest_range(&m, GUEST_HIGH_START + high, 1) == NULL);
+	CHECK(guest_range(&m, GUEST_HIGH_START, high + 1) == NULL);
+	CHECK(guest_range(&m, 0, GUEST_HIGH_START + 1) == NULL);	/* across the hole */
+	CHECK(guest_range(&m, UINT64_MAX, 1) == NULL);
+	CHECK(guest_range(&m, GUEST_HIGH_START, UINT64_MAX) == NULL);
+}
 
 static void test_guest_range(void)
 {
@@ -501,6 +534,47 @@ static void test_uart_input(void)
 	CHECK_U(output(got, sizeof got), 0);	/* reading never writes */
 }
 
+/*
+ * Input is never eaten by a driver's start-up: after a receive-FIFO reset
+ * the receiver looks empty (RBR reads keep the byte) until the received-data
+ * interrupt is enabled, or UART_RX_HOLD_NS pass for a polling guest.
+ */
+static void test_uart_hold(void)
+{
+	struct timespec pause = { 0, 120 * 1000 * 1000 };
+	uint8_t got[8];
+
+	CHECK_U(write(in_pipe[1], "kept", 4), 4);
+	CHECK_U(out8(0x3fa, 0x07), IO_OK);		/* FIFO on, both FIFOs reset */
+	CHECK_U(in8(0x3fd), 0x60);			/* no data ready */
+	CHECK_U(in8(PORT_COM1), 0);			/* the clearing read takes nothing */
+	CHECK_U(in8(0x3fa) & 0x0f, 0x01);		/* no interrupt pending */
+	CHECK_U(out8(0x3f9, 0x01), IO_OK);		/* the driver wants received-data interrupts */
+	CHECK_U(in8(0x3fa), 0xc4);			/* FIFOs on, received data */
+	CHECK_U(in8(0x3fd), 0x61);
+	CHECK_U(in8(PORT_COM1), 'k');
+	/* A polling guest that resets its FIFO sees the rest once the hold has passed. */
+	CHECK_U(out8(0x3f9, 0x00), IO_OK);
+	CHECK_U(out8(0x3fa, 0x07), IO_OK);
+	CHECK_U(in8(0x3fd), 0x60);
+	nanosleep(&pause, NULL);
+	CHECK_U(in8(0x3fd), 0x61);
+	CHECK_U(in8(PORT_COM1), 'e');
+	CHECK_U(in8(PORT_COM1), 'p');
+	CHECK_U(in8(PORT_COM1), 't');
+	CHECK_U(in8(0x3fd), 0x60);
+	/* THR empty is reported once IER enables it, and reading IIR clears it. */
+	CHECK_U(out8(0x3f9, 0x02), IO_OK);
+	CHECK_U(in8(0x3fa), 0xc2);
+	CHECK_U(in8(0x3fa), 0xc1);
+	CHECK_U(out8(PORT_COM1, '!'), IO_OK);		/* the byte leaves at once: THR empty again */
+	CHECK_U(in8(0x3fa), 0xc2);
+	CHECK_U(out8(0x3f9, 0x00), IO_OK);
+	CHECK_U(out8(0x3fa, 0x00), IO_OK);
+	CHECK_U(output(got, sizeof got), 1);
+	CHECK_U(got[0], '!');
+}
+
 static void test_uart_registers(void)
 {
 	uint8_t got[8];
@@ -695,6 +769,7 @@ static void test_devices(void)
 	CHECK(!io_batches(&bus, PORT_EXIT));
 	CHECK(!io_batches(&bus, 0x80));
 	test_string_io();
+	test_uart_hold();
 	test_uart_input();
 	test_uart_registers();
 	test_exit_ports();
@@ -1343,6 +1418,7 @@ int main(int argc, char **argv)
 		test_parse_seconds();
 		test_modes();
 		test_guest_range();
+		test_guest_range_split();
 		test_devices();
 		test_counts();
 		test_verbose();

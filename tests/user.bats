@@ -376,9 +376,9 @@ rsi and rcx as expected"
 	run -0 --separate-stderr kvmrun -v --mode user "$G/user_cpl.elf"
 	[ "${stderr_lines[2]}" = "kvmrun: guest '$G/user_cpl.elf': elf (ELF64), $size bytes at 0x100000-$last, user mode, entry 0x100000" ]
 	[ "${stderr_lines[3]}" = "kvmrun: runner tables (GDT, TSS, exception stubs, IDT, runner stack, page tables) at 0x1000-0x8fff" ]
-	# one page directory per GiB mapped: 8 GiB moves the page table and the end
+	# one page directory per GiB mapped: 8 GiB of RAM end at 9 GiB (5 GiB above 4 GiB), which moves the page table and the end
 	run -0 --separate-stderr kvmrun -v --mode user --mem 8G "$G/user_cpl.bin"
-	[ "${stderr_lines[3]}" = "kvmrun: runner tables (GDT, TSS, exception stubs, IDT, runner stack, page tables) at 0x1000-0xcfff" ]
+	[ "${stderr_lines[3]}" = "kvmrun: runner tables (GDT, TSS, exception stubs, IDT, runner stack, page tables) at 0x1000-0xdfff" ]
 }
 
 @test "-v reports a port with no device once per direction, emulated I/O included" {

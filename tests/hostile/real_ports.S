@@ -1,7 +1,8 @@
 # Reads and writes every port 0-0xffff at sizes 1, 2 and 4, then shows that
 # COM1 and fw_cfg still work and exits through 0xf8 with status 42.
 #
-# Writes skip every access whose bytes touch the exit ports 0xf4-0xf9. Each
+# Writes skip every access whose bytes touch the exit ports 0xf4-0xf9 or
+# pvpanic's 0x505 (bit 0 of 0xa5 reports a panic, which ends the run). Each
 # write carries 0xa5a5a5a5: every byte has bit 7 set, so COM1's LCR keeps
 # DLAB on (set before the sweep) and the writes at 0x3f8 go to the divisor
 # latch, never to stdout; MCR takes 0xa5 & 0x1f = 0x05, no loopback. fw_cfg
@@ -26,19 +27,29 @@ sweep:
 	in	%dx, %ax
 	in	%dx, %eax
 	mov	$0xa5a5a5a5, %eax
-	cmp	$0xf4, %bx		# 1 byte: skip 0xf4-0xf9
+	cmp	$0xf4, %bx		# 1 byte: skip 0xf4-0xf9 and pvpanic's 0x505
 	jb	1f
 	cmp	$0xf9, %bx
 	jbe	2f
+	cmp	$0x505, %bx
+	je	2f
 1:	out	%al, %dx
-2:	cmp	$0xf3, %bx		# 2 bytes: skip 0xf3-0xf9
+2:	cmp	$0xf3, %bx		# 2 bytes: skip 0xf3-0xf9 and 0x504-0x505
 	jb	1f
 	cmp	$0xf9, %bx
+	jbe	2f
+	cmp	$0x504, %bx
+	jb	1f
+	cmp	$0x505, %bx
 	jbe	2f
 1:	out	%ax, %dx
-2:	cmp	$0xf1, %bx		# 4 bytes: skip 0xf1-0xf9
+2:	cmp	$0xf1, %bx		# 4 bytes: skip 0xf1-0xf9 and 0x502-0x505
 	jb	1f
 	cmp	$0xf9, %bx
+	jbe	2f
+	cmp	$0x502, %bx
+	jb	1f
+	cmp	$0x505, %bx
 	jbe	2f
 1:	out	%eax, %dx
 2:	inc	%bx
