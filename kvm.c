@@ -55,7 +55,7 @@ void *guest_range(const struct guest_mem *m, uint64_t gpa, uint64_t len)
 		return NULL;
 	if (end <= low)
 		return m->host + gpa;
-	if (gpa >= GUEST_HIGH_START && end - GUEST_HIGH_START <= m->high)
+	if (m->high && gpa >= GUEST_HIGH_START && end - GUEST_HIGH_START <= m->high)
 		return m->host + low + (gpa - GUEST_HIGH_START);
 	return NULL;
 }

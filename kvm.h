@@ -635,7 +635,7 @@ int cpu_user_context(struct vm *vm, uint64_t rip, uint64_t rsp, uint64_t rflags)
  * and no unmasked LAPIC entry that KVM can fire as an NMI (performance counters,
  * LINT0): nothing can wake it. False
  * when it may still run, or when KVM does not answer (the run goes on).
- * Limit: an IOAPIC entry routed as NMI is not seen (the VM fd is closed).
+ * Limit: an IOAPIC entry routed as NMI is not looked at (KVM_GET_IRQCHIP is not asked).
  */
 bool vcpu_halted_for_good(int vcpu_fd);
 

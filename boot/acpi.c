@@ -29,8 +29,8 @@
 
 /* Where each table sits in the BIOS area (e820 reserves it). */
 enum {
-	AT_RSDP = 0x000, AT_FACS = 0x040, AT_XSDT = 0x080, AT_FADT = 0x100, AT_MADT = 0x300, AT_DSDT = 0x600,
-	AT_END = 0x800,
+	AT_RSDP = 0x000, AT_FACS = 0x040, AT_XSDT = 0x080, AT_FADT = 0x100, AT_MADT = 0x300, AT_DSDT = 0x800,
+	AT_END = 0xa00,
 };
 
 /*
@@ -84,7 +84,7 @@ int acpi_write(const struct guest_mem *m, unsigned ncpus)
 	uint8_t *base = guest_range(m, GUEST_ACPI, AT_END), *t, *e;
 	uint32_t madt_len = SDT_HEADER + 8 + ncpus * 8 + 12 + 6;
 
-	if (!base || ncpus == 0 || ncpus > 254 || AT_MADT + madt_len > AT_DSDT)
+	if (!base || ncpus == 0 || ncpus > BOOT_MAX_CPUS || AT_MADT + madt_len > AT_DSDT)
 		return -1;
 	memset(base, 0, AT_END);
 

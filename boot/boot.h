@@ -28,6 +28,9 @@
 #define GUEST_MPTABLE     0xf0000ULL  /* the MP floating pointer and table, in the BIOS area */
 #define LINUX_MEM_DEFAULT (256ULL << 20)
 
+/* The most CPUs the MP table and the MADT describe. */
+#define BOOT_MAX_CPUS     128
+
 /* Boot protocol 2.12 is the first with xloadflags, which says a kernel has a 64-bit entry. */
 #define LINUX_PROTO_MIN   0x020c
 

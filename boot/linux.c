@@ -82,8 +82,12 @@ static int bz_check(const struct file_buf *f, uint64_t low, struct bz *bz, char 
 	if (bz->hdr_end > f->size)
 		return why_fail(why, len, "the setup header is truncated: it ends at byte %llu, the file at %llu",
 				(unsigned long long)bz->hdr_end, (unsigned long long)f->size);
+	if (bz->hdr_end < HDR_NEEDED)
+		return why_fail(why, len, "the setup header ends at byte %llu (jump byte 0x%02x at 0x201), before "
+				"init_size: boot protocol 2.12 or later (Linux 3.8 on) has a longer one",
+				(unsigned long long)bz->hdr_end, d[JUMP_END]);
 	ver = get16(d + VERSION);
-	if (ver < LINUX_PROTO_MIN || bz->hdr_end < HDR_NEEDED)
+	if (ver < LINUX_PROTO_MIN)
 		return why_fail(why, len, "Linux boot protocol %u.%02u is too old: kvmrun needs 2.12 or later "
 				"(Linux 3.8 on) for the 64-bit entry", ver >> 8, ver & 0xff);
 	if (!(get16(d + XLOADFLAGS) & XLF_KERNEL_64))
@@ -330,7 +334,7 @@ int pvh_load(const struct guest_mem *m, const struct file_buf *kernel, uint32_t 
 	struct hvm_start_info *si = guest_range(m, LINUX_BOOT_INFO, GUEST_PAGE);
 	struct hvm_memmap_table_entry *mm = guest_range(m, LINUX_PVH_MEMMAP, GUEST_PAGE);
 	struct hvm_modlist_entry *mod = (struct hvm_modlist_entry *)(si + 1);
-	uint64_t initrd = 0, isize = p->initrd ? p->initrd->size : 0;
+	uint64_t initrd = 0, isize = p->initrd ? p->initrd->size : 0, kend;
 	unsigned n;
 
 	if (!si || !mm)
@@ -341,11 +345,14 @@ int pvh_load(const struct guest_mem *m, const struct file_buf *kernel, uint32_t 
 		return why_fail(why, len, "the PVH entry 0x%x lies outside the kernel at 0x%llx-0x%llx", entry,
 				(unsigned long long)img->low, (unsigned long long)(img->high - 1));
 	/* The kernel's early page tables and brk lie inside its image; the initrd goes high below 2 GiB. */
-	if (isize && !(initrd = place_initrd(m->size - m->high, isize, PVH_INITRD_END, img->high)))
-		return initrd_failed(p, img->high, m->size - m->high < PVH_INITRD_END ? m->size - m->high :
+	/* Never below 1 MiB either, where the GDT, hvm_start_info, the command line and the tables are. */
+	kend = img->high > LINUX_LOAD ? img->high : LINUX_LOAD;
+	if (isize && !(initrd = place_initrd(m->size - m->high, isize, PVH_INITRD_END, kend)))
+		return initrd_failed(p, kend, m->size - m->high < PVH_INITRD_END ? m->size - m->high :
 				     PVH_INITRD_END, why, len);
-	if (put_cmdline(m, p->cmdline, why, len) < 0 || mptable_write(m, p->ncpus) < 0 ||
-	    acpi_write(m, p->ncpus) < 0)
+	if (put_cmdline(m, p->cmdline, why, len) < 0)
+		return -1;
+	if (mptable_write(m, p->ncpus) < 0 || acpi_write(m, p->ncpus) < 0)
 		return why_fail(why, len, "RAM is too small for the boot data below 1 MiB; raise --mem");
 	if (isize)
 		memcpy(guest_range(m, initrd, isize), p->initrd->data, isize);

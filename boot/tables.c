@@ -71,7 +71,7 @@ int mptable_write(const struct guest_mem *m, unsigned ncpus)
 	uint8_t *mpf = guest_range(m, GUEST_MPTABLE, MPF_SIZE + table), *mpc, *e;
 	uint8_t ioapic_id = (uint8_t)ncpus;
 
-	if (!mpf || ncpus == 0 || ncpus > 254)
+	if (!mpf || ncpus == 0 || ncpus > BOOT_MAX_CPUS)
 		return -1;
 	mpc = mpf + MPF_SIZE;
 	memset(mpf, 0, MPF_SIZE + table);

@@ -71,7 +71,7 @@ static void check_find(const struct file_buf *k, int found, const struct mb_head
 }
 
 static void check_loaded(const struct guest_mem *m, const struct file_buf *kernel, const struct mb_header *h,
-			 const struct boot_params *bp, const struct range *rsv, unsigned nrsv, const struct image *img)
+			 const struct mb_params *bp, const struct range *rsv, unsigned nrsv, const struct image *img)
 {
 	const uint64_t info = GUEST_MB_INFO;
 	struct span spans[2 + 2 + 2 * 2];
@@ -145,11 +145,11 @@ static void check_loaded(const struct guest_mem *m, const struct file_buf *kerne
 			      (unsigned long long)spans[i].start, (unsigned long long)spans[i].end, spans[j].what,
 			      (unsigned long long)spans[j].start, (unsigned long long)spans[j].end);
 
-	CHECK(get32(m, info + 44) == 24 && get32(m, info + 48) == info + 0x80, "mmap_length %u, mmap_addr 0x%x",
-	      get32(m, info + 44), get32(m, info + 48));
+	CHECK(get32(m, info + 44) == (m->high ? 48u : 24u) && get32(m, info + 48) == info + 0x80,
+	      "mmap_length %u, mmap_addr 0x%x", get32(m, info + 44), get32(m, info + 48));
 	CHECK(get32(m, info + 0x80) == 20 && le(m->host + info + 0x84, 8) == 0 &&
-	      le(m->host + info + 0x8c, 8) == m->size && get32(m, info + 0x94) == 1, "memory map entry");
-	CHECK(get32(m, info + 64) == info + 0xa0 && memcmp(m->host + info + 0xa0, "kvmrun", 7) == 0,
+	      le(m->host + info + 0x8c, 8) == m->size - m->high && get32(m, info + 0x94) == 1, "memory map entry");
+	CHECK(get32(m, info + 64) == info + 0xb0 && memcmp(m->host + info + 0xb0, "kvmrun", 7) == 0,
 	      "boot loader name");
 	check_untouched_outside(m, spans, nspan);
 }
@@ -161,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t plen[NPARTS], nparts = 0;
 	const uint8_t *at = data, *end = data + size;
 	struct mb_module mods[2];
-	struct boot_params bp = { 0 };
+	struct mb_params bp = { 0 };
 	struct range rsv[2];
 	struct file_buf kernel;
 	struct mb_header h;

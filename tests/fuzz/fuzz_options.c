@@ -136,7 +136,7 @@ static void check_size_str(uint64_t bytes, size_t len)
 static void check_string(const char *s, size_t slen)
 {
 	static const char *const modes[] = { "real", "protected", "long", "user" };
-	static const char *const formats[] = { "flat", "elf", "multiboot" };
+	static const char *const formats[] = { "flat", "elf", "multiboot", "linux", "pvh" };
 	uint64_t v = UNTOUCHED, ref;
 	const char *why = NULL;
 	enum cpu_mode mode;
@@ -190,7 +190,7 @@ static void check_string(const char *s, size_t slen)
 	CHECK(r == 0 || mode == (enum cpu_mode)99, "parse_mode('%s') failed but wrote %d", s, mode);
 
 	known = 0;
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < sizeof formats / sizeof formats[0]; i++)
 		known |= strcmp(s, formats[i]) == 0;
 	fmt = (enum image_format)99;
 	r = parse_format(s, &fmt);

@@ -59,6 +59,108 @@ def aout(load, load_end, bss, entry):
     return struct.pack("<8I", 0x1BADB002, flags, -(0x1BADB002 + flags) & 0xFFFFFFFF, load, load, load_end, bss, entry)
 
 
+# fuzz_linux.c reads the input's last four bytes as its choices: ncpus, initrd, command line, RAM.
+def linux_params(mem=0, cmdline=2, initrd=0, cpus=0):
+    """mem: index into fuzz_linux.c's mems[] (0 = 192M, 1 = 128M, 3 = 2M, 7 = 5G), or 8 | k << 4 for
+    (k + 1) * 128K (k = 0: 36K); cmdline: index into cmdlens[] (2 = 13 bytes); initrd: index into isizes[] (0 = none)."""
+    return bytes([cpus, initrd, cmdline, mem])
+
+
+def bzimage(params, setup_sects=1, version=0x020F, jump=0x6A, xloadflags=1, loadflags=1, cmdline_size=2047,
+            initrd_max=0x7FFFFFFF, init_size=0x200000, pref=0x1000000, payload=b"\xfd7zXZ\x00", payload_offset=0x40,
+            syssize=None, size=None):
+    """A synthetic bzImage (Documentation/x86/boot.rst): the setup header in (setup_sects + 1) sectors, then a
+    protected-mode kernel of payload_offset zero bytes, the payload's magic and padding, and params last."""
+    sects = setup_sects or 4
+    kernel = bytes(payload_offset) + payload + bytes(16) + params
+    setup = bytearray((sects + 1) * 512)
+    setup[0x1F1] = setup_sects
+    struct.pack_into("<I", setup, 0x1F4, (len(kernel) + 15) // 16 if syssize is None else syssize)
+    struct.pack_into("<H", setup, 0x1FE, 0xAA55)
+    setup[0x200] = 0xEB                                   # jmp short: the header ends at 0x202 + jump
+    setup[0x201] = jump
+    setup[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", setup, 0x206, version)
+    setup[0x211] = loadflags
+    struct.pack_into("<I", setup, 0x22C, initrd_max)
+    struct.pack_into("<I", setup, 0x230, 0x200000)         # kernel_alignment
+    setup[0x234] = 1                                      # relocatable_kernel
+    struct.pack_into("<H", setup, 0x236, xloadflags)
+    struct.pack_into("<I", setup, 0x238, cmdline_size)
+    struct.pack_into("<I", setup, 0x248, payload_offset)
+    struct.pack_into("<I", setup, 0x24C, len(payload))
+    struct.pack_into("<Q", setup, 0x258, pref)
+    struct.pack_into("<I", setup, 0x260, init_size)
+    data = bytes(setup) + kernel
+    return data if size is None else data[:size]
+
+
+def note(name, ntype, desc):
+    pad = lambda b: b + bytes(-len(b) % 4)
+    return struct.pack("<III", len(name), len(desc), ntype) + pad(name) + pad(desc)
+
+
+def pvh_vmlinux(params, entry=0x1000000, addr=0x1000000, filesz=0x40, memsz=0x1000, notes=None):
+    """An ELF64 vmlinux: one PT_LOAD of filesz bytes at addr (memsz in RAM) and a PT_NOTE with a Xen
+    XEN_ELFNOTE_PHYS32_ENTRY (type 18) note giving entry (e_entry is addr), then params last."""
+    if notes is None:
+        notes = note(b"Xen\0", 18, struct.pack("<I", entry))
+    notes_off = 64 + 2 * 56
+    seg_off = (notes_off + len(notes) + 15) & ~15
+    eh = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    eh += struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, addr, 64, 0, 0, 64, 56, 2, 0, 0, 0)
+    ph = struct.pack("<IIQQQQQQ", 1, 7, seg_off, addr, addr, filesz, memsz, 0x1000)
+    ph += struct.pack("<IIQQQQQQ", 4, 4, notes_off, 0, 0, len(notes), len(notes), 4)
+    body = eh + ph + notes
+    body += bytes(seg_off - len(body)) + bytes((i * 7) & 0xFF for i in range(filesz))
+    return body + params
+
+
+def linux():
+    """fuzz_linux seeds: synthetic bzImage headers and PVH vmlinux files, a few KB each; nothing from a
+    real kernel."""
+    p = linux_params
+    write("linux", "bz-xz", bzimage(p()))
+    write("linux", "bz-xz-initrd-1m", bzimage(p(initrd=5, cmdline=5)))
+    write("linux", "bz-gzip-setup0-5g", bzimage(p(mem=7, initrd=4), setup_sects=0, payload=b"\x1f\x8b\x08\x00"))
+    write("linux", "bz-elf-payload-128m", bzimage(p(mem=1, initrd=1, cpus=3), payload=b"\x7fELF\x02\x01"))
+    write("linux", "bz-zstd-initrd-max", bzimage(p(mem=2, initrd=5), payload=b"\x28\xb5\x2f\xfd",
+                                                 initrd_max=0x1FFFFFF))
+    write("linux", "bz-init-size-256m", bzimage(p(mem=7), init_size=0x10000000, pref=0))
+    write("linux", "bz-pref-high", bzimage(p(mem=5, initrd=3), pref=0x3000000, init_size=0x800000))
+    write("linux", "bz-proto-2.11", bzimage(p(), version=0x020B))
+    write("linux", "bz-32bit", bzimage(p(), xloadflags=0))
+    write("linux", "bz-zimage", bzimage(p(), loadflags=0))
+    write("linux", "bz-cmdline-255", bzimage(p(cmdline=4), cmdline_size=255))
+    write("linux", "bz-jump-ff", bzimage(p(initrd=2), jump=0xFF))
+    write("linux", "bz-jump-6", bzimage(p(), jump=6, version=0x0200))   # the header ends at 0x208, as 2.00's
+    write("linux", "bz-syssize-big", bzimage(p(), syssize=0x100))
+    write("linux", "bz-no-payload", bzimage(p(), payload=b"\x00\x01"))
+    write("linux", "bz-ram-2m", bzimage(p(mem=8 | 15 << 4), init_size=0x1000))
+    write("linux", "bz-truncated", bzimage(p(), size=0x268))
+    write("linux", "pvh", pvh_vmlinux(p()))
+    write("linux", "pvh-initrd-2m", pvh_vmlinux(p(initrd=6, cmdline=9)))
+    write("linux", "pvh-desc8", pvh_vmlinux(p(mem=5), notes=note(b"Xen\0", 18, struct.pack("<Q", 0x1000000))))
+    write("linux", "pvh-notes", pvh_vmlinux(p(mem=5, initrd=1), notes=note(b"GNU\0", 3, bytes(20)) +
+                                            note(b"Xen\0", 1, b"xen-3.0\0") +
+                                            note(b"Xen\0", 18, struct.pack("<I", 0x1000010))))
+    write("linux", "pvh-entry-outside", pvh_vmlinux(p(), entry=0x2000000))
+    write("linux", "pvh-low-segment", pvh_vmlinux(p(mem=8 | 15 << 4, initrd=5), entry=0x40000, addr=0x40000))
+    write("linux", "elf-no-note", pvh_vmlinux(p(), notes=note(b"GNU\0", 3, bytes(20))))
+    write("linux", "pvh-ram-36k", pvh_vmlinux(p(mem=8), entry=0x1000, addr=0x1000))
+    write("linux", "pvh-initrd-too-big", pvh_vmlinux(p(mem=3, initrd=7), addr=0x100000, entry=0x100000))
+    # One mutation from the reproducer regress/linux/pvh-initrd-over-tables: a vmlinux below 1 MiB.
+    write("linux", "pvh-low-segment-1536k", pvh_vmlinux(p(mem=8 | 11 << 4, initrd=4), entry=0x40000, addr=0x40000))
+
+
+def bz_header_only(size):
+    """The boot sector's and setup header's magic, a jump byte of 0 (the header ends at 0x202), nothing else."""
+    d = bytearray(size)
+    struct.pack_into("<H", d, 0x1FE, 0xAA55)
+    d[0x202:0x206] = b"HdrS"
+    return bytes(d)
+
+
 def regress():
     """Empty segments and kernels named as ranges whose last byte comes before the first."""
     r = "tests/fuzz/regress"
@@ -67,6 +169,17 @@ def regress():
     write("multiboot", "aout-empty-outside-ram", aout(0x40000000, 0x40000000, 0, 0x40000000), r)
     write("multiboot", "aout-empty-in-info-page", aout(0x9800, 0x9800, 0, 0x9800), r)
     write("multiboot", "aout-empty-entry", aout(0x100000, 0x100000, 0, 0x100000), r)
+    # boot/linux.c bz_check() reads the version at 0x206 of a 0x206-byte file (ASan: heap-buffer-overflow).
+    write("linux", "bz-version-past-end", bz_header_only(0x206), r)
+    # The header ends at 0x208 (jump byte 6) but says protocol 2.15: bz_check() calls 2.15 "too old".
+    write("linux", "bz-header-short-proto-2.15", bzimage(linux_params(), jump=6), r)
+    # pvh_load() puts a 1 MiB initrd at 0x60000 in 1408K of RAM, over the EBDA, ACPI and MP tables, when the
+    # vmlinux ends below 1 MiB; with 2 MiB at 0x1000, over the GDT, hvm_start_info and the command line.
+    write("linux", "pvh-initrd-over-tables", pvh_vmlinux(linux_params(mem=8 | 10 << 4, initrd=5), entry=0x40000,
+                                                         addr=0x40000), r)
+    # pvh_load() reports a 64K command line (put_cmdline refuses it) as "RAM is too small for the boot data".
+    write("linux", "pvh-cmdline-64k", pvh_vmlinux(linux_params(cmdline=12)), r)
+    write("linux", "pvh-initrd-over-gdt", pvh_vmlinux(linux_params(mem=8 | 15 << 4, initrd=6), entry=0, addr=0), r)
 
 
 def io_input(records, fill=b"", flags=0, extra=4096 - 2352):
@@ -125,6 +238,7 @@ def main():
     write("io", "short-run", io_input([(1, 1, 0x3f8, 1, 2351), (1, 1, 0x3f8, 1, 2352)], b"y", extra=0))
     write("io", "malformed", io_input([(1, 3, 0x3f8, 1, d), (2, 1, 0x3f8, 1, d), (1, 4, 0x3f8, 2**30, d),
                                        (1, 1, 0x3f8, 1, 2**64 - 1)]))
+    linux()
     regress()
 
 

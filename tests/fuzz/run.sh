@@ -24,7 +24,7 @@ total_findings=0
 # Per-target options: the longest input worth trying.
 max_len() {
 	case $1 in
-	elf|multiboot) echo 20000 ;;
+	elf|multiboot|linux) echo 20000 ;;
 	io) echo 4096 ;;
 	range) echo 32 ;;
 	*) echo 512 ;;
