@@ -133,7 +133,7 @@ tick" ]
 
 @test "-v with --mem 8G names the two RAM slots around the 32-bit hole" {
 	run -0 --separate-stderr kvmrun --mem 8G -v "$ROOT/guest/hello.bin"
-	[ "${stderr_lines[1]}" = "kvmrun: RAM 8388608 KiB (0x200000000 bytes) in two slots: 0x0-0xbfffffff and 0x100000000-0x2ffffffff, around the 32-bit hole" ]
+	[ "${stderr_lines[1]}" = "kvmrun: RAM 8388608 KiB (0x200000000 bytes) in two slots: 0x0-0xbfffffff and 0x100000000-0x23fffffff, around the 32-bit hole" ]
 }
 
 @test "fw_cfg: signature, ID, RAM size, one CPU, no files, the --append command line, unknown keys zero" {

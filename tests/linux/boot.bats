@@ -170,14 +170,16 @@ check_mem() {
 	D="$BATS_TEST_TMPDIR"
 	tmux -L "$S" new-session -d -s main -x 120 -y 30 "env PS1='$ ' bash --norc --noprofile"
 	tmux -L "$S" send-keys -t main "cd '$D' && stty -a > before.txt && '$KVMRUN' --timeout $((100 * TIME_SCALE)) --initrd '$L/initrd.gz' --append 'quiet kvmrun.test=shell' '$L/bzImage' 2> err.txt; echo \$? > status.txt; stty -a > after.txt" Enter
-	# capture-pane drops trailing blanks: busybox's prompt '/ # ' reads as '/ #'.
-	for _ in $(seq $((60 * TIME_SCALE))); do tmux -L "$S" capture-pane -p -t main | grep -q '^/ #' && break; sleep 1; done
+	# capture-pane drops trailing blanks (busybox's prompt '/ # ' reads as '/ #'); -S takes
+	# the history too, where the lines may have scrolled.
+	for _ in $(seq $((60 * TIME_SCALE))); do tmux -L "$S" capture-pane -p -S -200 -t main | grep -q '^/ #' && break; sleep 1; done
 	tmux -L "$S" send-keys -t main 'echo "answer $((6 * 7))"; tty' Enter
-	for _ in $(seq 60); do tmux -L "$S" capture-pane -p -t main | grep -qx '/dev/ttyS0' && break; sleep 1; done
-	screen=$(tmux -L "$S" capture-pane -p -t main)
+	for _ in $(seq 60); do tmux -L "$S" capture-pane -p -S -200 -t main | grep -qx '/dev/ttyS0' && break; sleep 1; done
+	screen=$(tmux -L "$S" capture-pane -p -S -200 -t main)
 	tmux -L "$S" send-keys -t main C-a x
 	for _ in $(seq 60); do [ -s "$D/after.txt" ] && break; sleep 1; done
 	tmux -L "$S" kill-server 2> /dev/null || true
+	printf 'the pane showed:\n%s\n' "$screen"
 	printf '%s\n' "$screen" | grep -qx 'answer 42'
 	printf '%s\n' "$screen" | grep -qx '/dev/ttyS0'
 	[ "$(cat "$D/status.txt")" = "130" ]
