@@ -106,8 +106,9 @@ bench/baseline: bench/baseline.c
 bench/bench: bench/bench.c
 	$(CC) $(KCFLAGS) -o $@ $<
 
-bench: all bench/baseline bench/bench bench/compute_host bench/compute.elf $(BENCH_GUESTS)
+bench: all bench/baseline bench/bench bench/compute_host bench/compute.elf $(BENCH_GUESTS) tests/guests/spin.bin
 	./bench/bench
+	bench/linux.sh
 
 # The whole suite against kvmrun built with AddressSanitizer and UBSan (leaks
 # count): any report changes a status or stderr, which the tests compare exactly.
