@@ -175,33 +175,22 @@ static int disable_apic(struct vm *vm)
 	return 0;
 }
 
-#define APIC_LVT0        0x350
-#define APIC_LVT1        0x360
-#define APIC_MODE_EXTINT (7u << 8)
-#define APIC_MODE_NMI    (4u << 8)
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MTRR_ENABLE_WB   ((1u << 11) | 6u)	/* MTRRs on, memory write-back unless a range says */
 
 /*
- * As firmware leaves a PC: LINT0 takes the PIC's interrupts (ExtINT), LINT1
- * is the NMI pin, and memory is write-back. A kernel that reads the MP table
- * sets these itself; a bare kernel relies on them.
+ * Memory write-back, as firmware leaves a PC. The LAPIC's LINT pins stay as
+ * KVM resets them (masked): the MP table and the MADT say LINT0 is ExtINT and
+ * LINT1 NMI, and a kernel programs its LAPIC from them. (Unmasking LINT0 here
+ * would hand a bare guest's PIC interrupts to a CPU that never asked.)
  */
-static int wire_lapic(struct vm *vm)
+static int enable_mtrrs(struct vm *vm)
 {
-	struct kvm_lapic_state lapic;
-	uint32_t lint0 = APIC_MODE_EXTINT, lint1 = APIC_MODE_NMI;
 	struct {
 		struct kvm_msrs head;
 		struct kvm_msr_entry entry;
 	} m = { .head.nmsrs = 1, .entry = { .index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WB } };
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_LAPIC, &lapic) < 0)
-		return ioctl_failed("reading the LAPIC (KVM_GET_LAPIC)");
-	memcpy(lapic.regs + APIC_LVT0, &lint0, 4);
-	memcpy(lapic.regs + APIC_LVT1, &lint1, 4);
-	if (ioctl(vm->vcpu_fd, KVM_SET_LAPIC, &lapic) < 0)
-		return ioctl_failed("wiring the LAPIC's LINT pins (KVM_SET_LAPIC)");
 	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m) != 1)
 		return ioctl_failed("enabling the MTRRs (KVM_SET_MSRS IA32_MTRR_DEF_TYPE)");
 	return 0;
@@ -242,7 +231,7 @@ static int set_cpuid(struct vm *vm, unsigned *phys_bits)
 	free(c);
 	if (r < 0)
 		return ioctl_failed("KVM_SET_CPUID2");
-	return vm->irqchip ? wire_lapic(vm) : disable_apic(vm);
+	return vm->irqchip ? enable_mtrrs(vm) : disable_apic(vm);
 }
 
 int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
