@@ -68,21 +68,9 @@ argv_of() {
 	esac
 }
 
-# init_lines < OUTPUT: what init printed: no carriage returns, no kernel log
-# lines ("[    1.234567] ..."), and at the start no firmware output (escape
-# sequences, SeaBIOS's banner, blank lines). The same filter as
-# tests/linux/qemu.bats.
+# init_lines < OUTPUT: what init printed (tests/linux/init-lines.awk, as tests/linux/qemu.bats reads it).
 init_lines() {
-	awk '{
-		sub(/\r+$/, "")
-		if (!started) {
-			gsub(/\033(c|\[[0-9;?]*[A-Za-z])/, "")
-			if ($0 ~ /^$/ || $0 ~ /^SeaBIOS \(version .*\)$/ || $0 ~ /^Booting from ROM\.\.\.$/) next
-		}
-		if ($0 ~ /^\[ *[0-9]+\.[0-9]+\]/) next
-		started = 1
-		print
-	}'
+	awk -f tests/linux/init-lines.awk
 }
 
 abort() {

@@ -49,18 +49,9 @@ setup() {
 	D=$BATS_TEST_TMPDIR
 }
 
-# init_lines < OUTPUT: what init printed (see above). bench/linux.sh has the same filter.
+# init_lines < OUTPUT: what init printed (tests/linux/init-lines.awk; bench/linux.sh reads it the same way).
 init_lines() {
-	awk '{
-		sub(/\r+$/, "")
-		if (!started) {
-			gsub(/\033(c|\[[0-9;?]*[A-Za-z])/, "")
-			if ($0 ~ /^$/ || $0 ~ /^SeaBIOS \(version .*\)$/ || $0 ~ /^Booting from ROM\.\.\.$/) next
-		}
-		if ($0 ~ /^\[ *[0-9]+\.[0-9]+\]/) next
-		started = 1
-		print
-	}'
+	awk -f "$ROOT/tests/linux/init-lines.awk"
 }
 
 # start NAME COMMAND...: runs COMMAND once, stdin /dev/null, under an outer
