@@ -131,12 +131,16 @@ quiet() {
 	quiet pc microvm kvmrun
 }
 
-@test "Linux against QEMU: reboot: the same line and status 0 (QEMU with -no-reboot)" {
-	all3 "console=ttyS0 quiet kvmrun.test=reboot"
+# Not microvm: it has no i8042, so Linux's reboot waits out the keyboard
+# controller before its triple fault; in CI's test hosts (two side by side) that
+# run stalled both suites for over 15 minutes.
+@test "Linux against QEMU: reboot: the same line and status 0 (QEMU pc with -no-reboot)" {
+	a="console=ttyS0 quiet kvmrun.test=reboot"
+	on_qemu pc pc "$a"
+	on_kvmrun kvmrun "$a"
 	said pc 0 "rebooting"
-	same microvm pc
 	same kvmrun pc
-	quiet pc microvm kvmrun
+	quiet pc kvmrun
 }
 
 @test "Linux against QEMU: cmdline: /proc/cmdline is the same with an explicit console=ttyS0, quotes and spaces kept" {
