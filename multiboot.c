@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kvm.h"
+#include "boot/boot.h"
 
 /* Header flags: 0-15 are requirements, 16 says the address fields are valid. */
 #define MBH_PAGE_ALIGN  (1u << 0)
@@ -31,24 +32,6 @@ enum { PAGE_INFO = 0x0, PAGE_MMAP = 0x80, PAGE_NAME = 0xb0, PAGE_MODS = 0x100 };
 #define MB_MOD_SIZE   16
 #define MB_MMAP_ENTRY 24	/* size field (4) + base (8) + length (8) + type (4) */
 #define FOUR_GIB      0x100000000ULL
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
 
 static uint64_t page_up(uint64_t a)
 {

@@ -26,9 +26,6 @@ enum {
 	PAYLOAD_LENGTH = 0x24c, PREF_ADDRESS = 0x258, INIT_SIZE = 0x260,
 };
 
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
 #define PAGE_DOWN(x) ((x) & ~(GUEST_PAGE - 1))
 #define PAGE_UP(x)   (((x) + GUEST_PAGE - 1) & ~(GUEST_PAGE - 1))
