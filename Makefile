@@ -15,7 +15,7 @@ BINDIR  ?= $(PREFIX)/bin
 # A flat guest is one RWX segment by nature; newer ld warns about it, older ld lacks the switch.
 LD_NORWX := $(shell $(LD) --help 2>/dev/null | grep -q -- --no-warn-rwx-segments && echo --no-warn-rwx-segments)
 
-SRCS := main.c kvm.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c user.c seccomp.c console.c stop.c dump.c halt.c parse.c \
+SRCS := main.c kvm.c vcpu.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c user.c seccomp.c console.c stop.c dump.c halt.c parse.c \
         $(wildcard devices/*.c) $(wildcard boot/*.c)
 HEADERS := kvm.h $(wildcard devices/*.h) $(wildcard boot/*.h)
 OBJS := $(SRCS:.c=.o)
@@ -27,7 +27,7 @@ TEST_GUESTS := $(patsubst %.S,%.bin,$(wildcard tests/guests/*.S))
 TEST_ELF32  := $(patsubst %.S,%.elf32,$(wildcard tests/guests/prot_*.S tests/guests/mb32_*.S))
 BENCH_GUESTS := $(patsubst %.S,%.bin,$(wildcard bench/*.S))
 
-.PHONY: all run test test-build test-vm vm-shell testvm check-testvm linux-images bench debug check-asan clean install uninstall version guests
+.PHONY: all run test test-build test-vm vm-shell testvm check-testvm linux-images bench debug check-asan check-tsan clean install uninstall version guests
 .DELETE_ON_ERROR:
 
 all: kvmrun $(GUESTS)
@@ -106,9 +106,10 @@ bench/baseline: bench/baseline.c
 bench/bench: bench/bench.c
 	$(CC) $(KCFLAGS) -o $@ $<
 
-bench: all bench/baseline bench/bench bench/compute_host bench/compute.elf $(BENCH_GUESTS) tests/guests/spin.bin
+bench: all bench/baseline bench/bench bench/compute_host bench/compute.elf $(BENCH_GUESTS) tests/guests/spin.bin tests/guests/long_smp.bin
 	./bench/bench
 	bench/linux.sh
+	bench/smp.sh
 
 # The whole suite against kvmrun built with AddressSanitizer and UBSan (leaks
 # count): any report changes a status or stderr, which the tests compare exactly.
@@ -122,6 +123,21 @@ $(ASAN_DIR)/kvmrun: $(SRCS:%.c=$(ASAN_DIR)/%.o)
 check-asan: $(ASAN_DIR)/kvmrun
 	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:verify_asan_link_order=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	$(MAKE) test KVMRUN=$(abspath $(ASAN_DIR)/kvmrun)
+
+# The SMP tests against kvmrun built with ThreadSanitizer (clang): a data race
+# or lock misuse between the vCPU threads is a report on stderr and status 66,
+# which the tests' exact comparisons fail on.
+TSAN_DIR    := build-tsan
+TSAN_CC     := clang
+TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+$(TSAN_DIR)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(TSAN_CC) -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(TSAN_CFLAGS) -c -o $@ $<
+$(TSAN_DIR)/kvmrun: $(SRCS:%.c=$(TSAN_DIR)/%.o)
+	$(TSAN_CC) -pthread $(TSAN_CFLAGS) -o $@ $^
+check-tsan: $(TSAN_DIR)/kvmrun $(TEST_DEPS)
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 KVMRUN=$(abspath $(TSAN_DIR)/kvmrun) \
+	$(WITH_KVM) bats $(BATS_FLAGS) tests/smp.bats
 
 debug:
 	$(MAKE) clean
@@ -156,7 +172,7 @@ bench/compute.elf: bench/compute.o $(KIT64_RT) $(KIT)/guest64.ld
 
 
 clean:
-	rm -rf $(ASAN_DIR)
+	rm -rf $(ASAN_DIR) $(TSAN_DIR)
 	rm -f kvmrun *.o devices/*.o boot/*.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
 	      tests/guests/*.bin tests/guests/*.o32 tests/guests/*.elf32 tests/unit tests/fakekvm.so tests/mkimage bench/*.o bench/*.elf bench/*.bin \
 	      bench/baseline bench/bench bench/compute_host $(KIT_CLEAN) $(FUZZ_CLEAN) $(HOSTILE_CLEAN)

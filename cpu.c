@@ -256,13 +256,13 @@ int cpu_user_context(struct vm *vm, uint64_t rip, uint64_t rsp, uint64_t rflags)
 	struct kvm_sregs s;
 	struct kvm_regs r;
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0 || ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
+	if (ioctl(vm->cpu[0].fd, KVM_GET_SREGS, &s) < 0 || ioctl(vm->cpu[0].fd, KVM_GET_REGS, &r) < 0)
 		return -1;
 	set_user(&s);
 	r.rip = rip;
 	r.rsp = rsp;
 	r.rflags = rflags;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0 || ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0)
+	if (ioctl(vm->cpu[0].fd, KVM_SET_SREGS, &s) < 0 || ioctl(vm->cpu[0].fd, KVM_SET_REGS, &r) < 0)
 		return -1;
 	return 0;
 }
@@ -293,7 +293,7 @@ int cpu_setup(struct vm *vm, enum cpu_mode mode, const struct cpu_entry *e)
 	struct kvm_sregs s;
 	struct kvm_regs r;
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+	if (ioctl(vm->cpu[0].fd, KVM_GET_SREGS, &s) < 0) {
 		fprintf(stderr, "kvmrun: KVM_GET_SREGS failed: %s\n", strerror(errno));
 		return -1;
 	}
@@ -345,12 +345,12 @@ int cpu_setup(struct vm *vm, enum cpu_mode mode, const struct cpu_entry *e)
 		break;
 	}
 	vm->mode = mode;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0) {
+	if (ioctl(vm->cpu[0].fd, KVM_SET_SREGS, &s) < 0) {
 		fprintf(stderr, "kvmrun: setting %s-mode segments and control registers failed (KVM_SET_SREGS): %s\n",
 			mode_name(mode), strerror(errno));
 		return -1;
 	}
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0) {
+	if (ioctl(vm->cpu[0].fd, KVM_SET_REGS, &r) < 0) {
 		fprintf(stderr, "kvmrun: KVM_SET_REGS failed: %s\n", strerror(errno));
 		return -1;
 	}

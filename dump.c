@@ -17,24 +17,24 @@ static void seg_line(FILE *f, const char *name, const struct kvm_segment *s)
 }
 
 /* Guest-physical address of a linear address, or -1 if it has none. */
-static int64_t linear_to_phys(const struct vm *vm, const struct kvm_sregs *s, uint64_t lin)
+static int64_t linear_to_phys(const struct vcpu *cpu, const struct kvm_sregs *s, uint64_t lin)
 {
 	struct kvm_translation t = { .linear_address = lin };
 
 	if (!(s->cr0 & CR0_PG))
 		return (int64_t)(lin & 0xffffffffULL);
-	if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+	if (ioctl(cpu->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
 		return -1;
 	return (int64_t)t.physical_address;
 }
 
-static void code_line(const struct vm *vm, FILE *f, const struct kvm_sregs *s, const struct kvm_regs *r)
+static void code_line(const struct vcpu *cpu, FILE *f, const struct kvm_sregs *s, const struct kvm_regs *r)
 {
 	bool is64 = (s->efer & EFER_LMA) && s->cs.l;
 	uint64_t rip = is64 ? r->rip : (r->rip & (s->cs.db ? 0xffffffffULL : 0xffffULL));
 	uint64_t lin = is64 ? rip : s->cs.base + rip;
-	int64_t phys = linear_to_phys(vm, s, lin);
-	int64_t before = linear_to_phys(vm, s, lin - CODE_BEFORE);
+	int64_t phys = linear_to_phys(cpu, s, lin);
+	int64_t before = linear_to_phys(cpu, s, lin - CODE_BEFORE);
 	const uint8_t *p;
 
 	if (phys < 0) {
@@ -42,7 +42,7 @@ static void code_line(const struct vm *vm, FILE *f, const struct kvm_sregs *s, c
 			(unsigned long long)lin);
 		return;
 	}
-	if (!(p = guest_range(&vm->mem, (uint64_t)phys, 1))) {
+	if (!(p = guest_range(&cpu->vm->mem, (uint64_t)phys, 1))) {
 		fprintf(f, "kvmrun:   code: RIP (linear 0x%llx, physical 0x%llx) is outside RAM\n",
 			(unsigned long long)lin, (unsigned long long)phys);
 		return;
@@ -50,20 +50,20 @@ static void code_line(const struct vm *vm, FILE *f, const struct kvm_sregs *s, c
 	fprintf(f, "kvmrun:   code at linear 0x%llx (physical 0x%llx):", (unsigned long long)lin,
 		(unsigned long long)phys);
 	/* Bytes before RIP only when they sit just below it in RAM (same page mapping). */
-	if (before == phys - CODE_BEFORE && guest_range(&vm->mem, (uint64_t)before, CODE_BEFORE))
+	if (before == phys - CODE_BEFORE && guest_range(&cpu->vm->mem, (uint64_t)before, CODE_BEFORE))
 		for (int i = CODE_BEFORE; i > 0; i--)
 			fprintf(f, " %02x", p[-i]);
 	for (int i = 0; i < CODE_AFTER; i++) {
-		if (!guest_range(&vm->mem, (uint64_t)phys + (uint64_t)i, 1))
+		if (!guest_range(&cpu->vm->mem, (uint64_t)phys + (uint64_t)i, 1))
 			break;
 		fprintf(f, i == 0 ? " <%02x>" : " %02x", p[i]);
 	}
 	fputc('\n', f);
 }
 
-static int get_state(const struct vm *vm, struct kvm_regs *r, struct kvm_sregs *s, FILE *f)
+static int get_state(const struct vcpu *cpu, struct kvm_regs *r, struct kvm_sregs *s, FILE *f)
 {
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, r) < 0 || ioctl(vm->vcpu_fd, KVM_GET_SREGS, s) < 0) {
+	if (ioctl(cpu->fd, KVM_GET_REGS, r) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, s) < 0) {
 		fprintf(f, "kvmrun:   (registers unavailable: KVM_GET_REGS/KVM_GET_SREGS failed)\n");
 		return -1;
 	}
@@ -95,14 +95,14 @@ static bool state_was_reset(const struct kvm_regs *r, const struct kvm_sregs *s)
 	       (s->cr0 & ~cd_nw) == et && s->efer == 0;
 }
 
-void dump_vcpu(const struct vm *vm, FILE *f)
+void dump_vcpu(const struct vcpu *cpu, FILE *f)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
-	if (get_state(vm, &r, &s, f) < 0)
+	if (get_state(cpu, &r, &s, f) < 0)
 		return;
-	if (vm->run->exit_reason == KVM_EXIT_SHUTDOWN && state_was_reset(&r, &s)) {
+	if (cpu->run->exit_reason == KVM_EXIT_SHUTDOWN && state_was_reset(&r, &s)) {
 		fprintf(f, "kvmrun:   registers lost: this KVM reset the CPU when it shut down "
 			   "(AMD SVM does), so its state at the fault is unknown\n");
 		return;
@@ -130,15 +130,15 @@ void dump_vcpu(const struct vm *vm, FILE *f)
 	seg_line(f, "tr", &s.tr);
 	fprintf(f, "kvmrun:   gdt base %016llx limit %04x  idt base %016llx limit %04x\n",
 		(unsigned long long)s.gdt.base, s.gdt.limit, (unsigned long long)s.idt.base, s.idt.limit);
-	code_line(vm, f, &s, &r);
+	code_line(cpu, f, &s, &r);
 }
 
-void dump_regs_brief(const struct vm *vm, FILE *f)
+void dump_regs_brief(const struct vcpu *cpu, FILE *f)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
-	if (get_state(vm, &r, &s, f) < 0)
+	if (get_state(cpu, &r, &s, f) < 0)
 		return;
 	fprintf(f, "kvmrun: entry registers: cs %04x:%llx (base 0x%llx) ss %04x:%llx rflags %llx\n",
 		s.cs.selector, (unsigned long long)r.rip, (unsigned long long)s.cs.base, s.ss.selector,

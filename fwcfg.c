@@ -51,7 +51,7 @@ static void add(struct fwcfg *fc, uint16_t key, const void *data, uint32_t len)
 	fc->items[fc->nitems++] = (struct fwcfg_item){ .key = key, .data = data, .len = len };
 }
 
-int fwcfg_attach(struct fwcfg *fc, struct io_bus *bus, uint64_t ram_bytes, const char *cmdline)
+int fwcfg_attach(struct fwcfg *fc, struct io_bus *bus, uint64_t ram_bytes, unsigned ncpus, const char *cmdline)
 {
 	static const struct port_dev d = {
 		.name = "fw_cfg", .base = FWCFG_PORT_SEL, .len = 2, .in = fwcfg_in, .out = fwcfg_out,
@@ -62,7 +62,7 @@ int fwcfg_attach(struct fwcfg *fc, struct io_bus *bus, uint64_t ram_bytes, const
 	memcpy(fc->signature, "QEMU", 4);
 	fc->id = 1;			/* bit 0: the traditional interface; bit 1 (DMA) clear */
 	fc->ram = ram_bytes;		/* little-endian, as x86 stores it */
-	fc->cpus = 1;
+	fc->cpus = (uint16_t)ncpus;	/* NB_CPUS and MAX_CPUS: every CPU is present from the start */
 	fc->cmdline = cmdline ? cmdline : "";
 	fc->cmdline_size = (uint32_t)strlen(fc->cmdline) + 1;
 	add(fc, FWCFG_SIGNATURE, fc->signature, 4);

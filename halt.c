@@ -1,8 +1,8 @@
 /*
  * Whether a vCPU that sleeps in HLT can ever run again. With the in-kernel
  * irqchip, HLT waits in the kernel for an interrupt; with interrupts disabled
- * only an NMI (or INIT and SMI, which this one-CPU machine never sends) can
- * end that wait. A guest halted so is finished, as one that halts without the
+ * only an NMI (or an INIT or SMI, which only another running CPU could send)
+ * can end that wait. A guest halted so is finished, as one that halts without the
  * irqchip: the run ends with status 0 instead of waiting for --timeout.
  */
 #include <string.h>
@@ -58,4 +58,15 @@ bool vcpu_halted_for_good(int vcpu_fd)
 	if (ev.nmi.pending || ev.nmi.injected || ev.exception.injected || ev.smi.pending)
 		return false;
 	return !lapic_may_send_nmi(vcpu_fd);
+}
+
+bool vcpu_asleep_for_good(int vcpu_fd)
+{
+	struct kvm_mp_state mp;
+
+	if (ioctl(vcpu_fd, KVM_GET_MP_STATE, &mp) < 0)
+		return false;
+	if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED || mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)
+		return true;	/* waits for INIT-SIPI, which only a running CPU sends */
+	return vcpu_halted_for_good(vcpu_fd);
 }

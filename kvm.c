@@ -1,4 +1,4 @@
-/* The KVM plumbing: /dev/kvm, the VM, its RAM and VCPU, the KVM_RUN loop. */
+/* The KVM plumbing: /dev/kvm, the VM, its RAM, its vCPUs and what each CPU reports (CPUID). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -135,72 +135,136 @@ static int create_irqchip(struct vm *vm)
 #define CPUID1_ECX_X2APIC       (1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_EDX_APIC         (1u << 9)
+#define CPUID1_EDX_HTT          (1u << 28)
 #define CPUID1_ECX_HYPERVISOR   (1u << 31)
 
 /* The APIC bits of leaf 1 say what the VM has: a LAPIC only with the irqchip. */
-static void cpuid_fix_apic(const struct vm *vm, struct kvm_cpuid2 *c)
+static void cpuid_fix_apic(const struct vm *vm, struct kvm_cpuid_entry2 *e, bool deadline)
 {
-	bool deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
-
-	for (uint32_t i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-
-		if (e->function != 1)
-			continue;
-		e->ecx |= CPUID1_ECX_HYPERVISOR;	/* a kernel looks for KVM's leaves (kvm-clock) only then */
-		if (!vm->irqchip) {
-			e->edx &= ~CPUID1_EDX_APIC;
-			e->ecx &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
-		} else if (deadline) {
-			e->ecx |= CPUID1_ECX_TSC_DEADLINE;	/* KVM emulates it but leaves the bit to us */
-		}
+	e->ecx |= CPUID1_ECX_HYPERVISOR;	/* a kernel looks for KVM's leaves (kvm-clock) only then */
+	if (!vm->irqchip) {
+		e->edx &= ~CPUID1_EDX_APIC;
+		e->ecx &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
+	} else if (deadline) {
+		e->ecx |= CPUID1_ECX_TSC_DEADLINE;	/* KVM emulates it but leaves the bit to us */
 	}
 }
 
-#define MSR_IA32_APICBASE 0x1b
+/* Bits of an APIC ID that number n CPUs. */
+static unsigned id_bits(unsigned n)
+{
+	unsigned b = 0;
+
+	while ((1u << b) < n)
+		b++;
+	return b;
+}
 
 /*
- * No LAPIC without the irqchip: its base MSR says disabled, which is also
- * what KVM reflects in CPUID.1:EDX.APIC while the guest runs.
+ * The topology every CPU reports: one package of ncpus cores, one thread
+ * each, APIC ID = index, in every leaf that tells it (Intel's 1, 4, 0xb and
+ * 0x1f, AMD's 0x80000008 and 0x8000001e), so CPUID agrees with the MP table
+ * and the MADT. Levels the host does not list stay absent.
  */
-static int disable_apic(struct vm *vm)
+static void cpuid_topology(struct kvm_cpuid_entry2 *e, unsigned id, unsigned ncpus)
 {
-	struct {
-		struct kvm_msrs head;
-		struct kvm_msr_entry entry;
-	} m = { .head.nmsrs = 1, .entry = { .index = MSR_IA32_APICBASE, .data = 0 } };
+	switch (e->function) {
+	case 1:
+		e->ebx = (e->ebx & 0xffffu) | (ncpus << 16) | (id << 24);
+		if (ncpus > 1)
+			e->edx |= CPUID1_EDX_HTT;	/* "more than one logical CPU in the package" */
+		break;
+	case 4:
+		if (e->eax & 0x1f)	/* a cache level: cores per package - 1 in 31:26 */
+			e->eax = (e->eax & 0x03ffffffu) | ((ncpus - 1 < 63 ? ncpus - 1 : 63) << 26);
+		break;
+	case 0xb:
+	case 0x1f:
+		/* Level 0: threads (one per core); level 1: cores; then none. EDX: the x2APIC ID. */
+		if (e->index == 0) {
+			e->eax = 0, e->ebx = 1, e->ecx = 1u << 8;
+		} else if (e->index == 1) {
+			e->eax = id_bits(ncpus), e->ebx = ncpus, e->ecx = 1 | 2u << 8;
+		} else {
+			e->eax = e->ebx = 0, e->ecx = e->index;
+		}
+		e->edx = id;
+		break;
+	case 0x80000008:
+		e->ecx = (e->ecx & ~0xf0ffu) | (id_bits(ncpus) << 12) | (ncpus - 1);
+		break;
+	case 0x8000001e:
+		e->eax = id, e->ebx = (e->ebx & ~0xffffu) | id, e->ecx &= ~0x700u;	/* one node */
+		break;
+	}
+}
 
-	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m) != 1)
-		return ioctl_failed("disabling the absent LAPIC (KVM_SET_MSRS IA32_APIC_BASE)");
+/* This CPU's copy of the host's supported CPUID (c, read once), with its APIC ID. */
+static int set_cpuid(struct vm *vm, const struct vcpu *cpu, const struct kvm_cpuid2 *host)
+{
+	size_t bytes = sizeof *host + host->nent * sizeof host->entries[0];
+	bool deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	struct kvm_cpuid2 *c = malloc(bytes);
+	int r;
+
+	if (!c) {
+		fprintf(stderr, "kvmrun: out of memory for the CPUID table\n");
+		return -1;
+	}
+	memcpy(c, host, bytes);
+	for (uint32_t i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == 1)
+			cpuid_fix_apic(vm, &c->entries[i], deadline);
+		cpuid_topology(&c->entries[i], cpu->index, vm->ncpus);
+	}
+	r = ioctl(cpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+	if (r < 0)
+		return ioctl_failed("KVM_SET_CPUID2");
 	return 0;
 }
 
+/* One MSR write on a vCPU; true when KVM took it. */
+static bool set_msr(const struct vcpu *cpu, uint32_t index, uint64_t data)
+{
+	union {
+		struct kvm_msrs head;
+		uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} m;
+
+	memset(&m, 0, sizeof m);
+	m.head.nmsrs = 1;
+	m.head.entries[0].index = index;
+	m.head.entries[0].data = data;
+	return ioctl(cpu->fd, KVM_SET_MSRS, &m) == 1;
+}
+
+#define MSR_IA32_APICBASE 0x1b
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MTRR_ENABLE_WB   ((1u << 11) | 6u)	/* MTRRs on, memory write-back unless a range says */
 
 /*
- * Memory write-back, as firmware leaves a PC. The LAPIC's LINT pins stay as
- * KVM resets them (masked): the MP table and the MADT say LINT0 is ExtINT and
- * LINT1 NMI, and a kernel programs its LAPIC from them. (Unmasking LINT0 here
- * would hand a bare guest's PIC interrupts to a CPU that never asked.)
+ * With the irqchip: memory write-back, as firmware leaves a PC. The LAPIC's
+ * LINT pins stay as KVM resets them (masked): the MP table and the MADT say
+ * LINT0 is ExtINT and LINT1 NMI, and a kernel programs its LAPIC from them.
+ * (Unmasking LINT0 here would hand a bare guest's PIC interrupts to a CPU
+ * that never asked.) Without it there is no LAPIC: its base MSR says
+ * disabled, which is also what KVM reflects in CPUID.1:EDX.APIC.
  */
-static int enable_mtrrs(struct vm *vm)
+static int set_msrs(const struct vm *vm, const struct vcpu *cpu)
 {
-	struct {
-		struct kvm_msrs head;
-		struct kvm_msr_entry entry;
-	} m = { .head.nmsrs = 1, .entry = { .index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WB } };
-
-	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m) != 1)
+	if (vm->irqchip && !set_msr(cpu, MSR_MTRR_DEF_TYPE, MTRR_ENABLE_WB))
 		return ioctl_failed("enabling the MTRRs (KVM_SET_MSRS IA32_MTRR_DEF_TYPE)");
+	if (!vm->irqchip && !set_msr(cpu, MSR_IA32_APICBASE, 0))
+		return ioctl_failed("disabling the absent LAPIC (KVM_SET_MSRS IA32_APIC_BASE)");
 	return 0;
 }
 
-/* The host's supported CPUID, given to the VCPU; returns guest physical address bits. */
-static int set_cpuid(struct vm *vm, unsigned *phys_bits)
+/* The host's supported CPUID (free it); sets guest physical address bits. NULL after one line. */
+static struct kvm_cpuid2 *supported_cpuid(struct vm *vm, unsigned *phys_bits)
 {
 	struct kvm_cpuid2 *c = NULL;
-	int n = 64, r;
+	int n = 64;
 
 	*phys_bits = 36;
 	for (;;) {
@@ -209,43 +273,89 @@ static int set_cpuid(struct vm *vm, unsigned *phys_bits)
 		if (!bigger) {
 			free(c);
 			fprintf(stderr, "kvmrun: out of memory for the CPUID table\n");
-			return -1;
+			return NULL;
 		}
 		c = bigger;
 		memset(c, 0, sizeof *c + (size_t)n * sizeof c->entries[0]);
 		c->nent = (uint32_t)n;
-		r = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
-		if (r == 0)
+		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
 			break;
 		if (errno != E2BIG || n >= 4096) {
 			free(c);
-			return ioctl_failed("KVM_GET_SUPPORTED_CPUID");
+			ioctl_failed("KVM_GET_SUPPORTED_CPUID");
+			return NULL;
 		}
 		n *= 2;
 	}
 	for (uint32_t i = 0; i < c->nent; i++)
 		if (c->entries[i].function == 0x80000008)
 			*phys_bits = c->entries[i].eax & 0xff;
-	cpuid_fix_apic(vm, c);
-	r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
-	free(c);
-	if (r < 0)
-		return ioctl_failed("KVM_SET_CPUID2");
-	return vm->irqchip ? enable_mtrrs(vm) : disable_apic(vm);
+	return c;
 }
 
-int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
+/* How many vCPUs one VM may have here: KVM_CAP_MAX_VCPUS, else the older NR_VCPUS, else 4 (the API's rule). */
+static unsigned max_vcpus(const struct vm *vm)
+{
+	int n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (n <= 0)
+		n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	return n > 0 ? (unsigned)n : 4;
+}
+
+/* vCPU i: its fd, run page, CPUID and MSRs. The fds come out consecutive (seccomp counts on it). */
+static int create_vcpu(struct vm *vm, unsigned i, const struct kvm_cpuid2 *cpuid)
+{
+	struct vcpu *cpu = &vm->cpu[i];
+
+	cpu->vm = vm;
+	cpu->index = i;
+	cpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+	if (cpu->fd < 0) {
+		fprintf(stderr, "kvmrun: creating vCPU %u failed (KVM_CREATE_VCPU): %s\n", i, strerror(errno));
+		return -1;
+	}
+	if (i && cpu->fd != vm->cpu[0].fd + (int)i) {
+		fprintf(stderr, "kvmrun: internal error: vCPU %u got descriptor %d, not %d\n", i, cpu->fd,
+			vm->cpu[0].fd + (int)i);
+		return -1;
+	}
+	cpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
+	if (cpu->run == MAP_FAILED)
+		return ioctl_failed("mapping a vCPU's run structure");
+	if (set_cpuid(vm, cpu, cpuid) < 0)
+		return -1;
+	return set_msrs(vm, cpu);
+}
+
+int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes, unsigned ncpus)
 {
 	struct kvm_userspace_memory_region slot;
-	unsigned phys_bits;
+	struct kvm_cpuid2 *cpuid;
+	unsigned phys_bits, most;
 	char sz[32];
-	int size;
+	int size, r = 0;
 
-	vm->vm_fd = vm->vcpu_fd = -1;
+	vm->vm_fd = -1;
 	vm->mem.host = MAP_FAILED;
-	vm->run = MAP_FAILED;
+	vm->cpu = calloc(ncpus, sizeof *vm->cpu);
+	if (!vm->cpu) {
+		fprintf(stderr, "kvmrun: out of memory for %u vCPUs\n", ncpus);
+		return -1;
+	}
+	for (unsigned i = 0; i < ncpus; i++) {
+		vm->cpu[i].fd = -1;
+		vm->cpu[i].run = MAP_FAILED;
+	}
+	vm->ncpus = ncpus;
 	if (open_kvm(vm, path) < 0)
 		return -1;
+	most = max_vcpus(vm);
+	if (ncpus > most) {
+		fprintf(stderr, "kvmrun: --cpus %u: this KVM allows at most %u vCPUs in a VM (KVM_CAP_MAX_VCPUS)\n",
+			ncpus, most);
+		return -1;
+	}
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return ioctl_failed("creating the VM (KVM_CREATE_VM)");
@@ -283,9 +393,6 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 		}
 	}
 
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu_fd < 0)
-		return ioctl_failed("creating the VCPU (KVM_CREATE_VCPU)");
 	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size < 0)
 		return ioctl_failed("KVM_GET_VCPU_MMAP_SIZE");
@@ -294,10 +401,12 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes)
 		return -1;
 	}
 	vm->run_size = (size_t)size;
-	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED)
-		return ioctl_failed("mapping the VCPU's run structure");
-	if (set_cpuid(vm, &phys_bits) < 0)
+	if (!(cpuid = supported_cpuid(vm, &phys_bits)))
+		return -1;
+	for (unsigned i = 0; i < ncpus && r == 0; i++)
+		r = create_vcpu(vm, i, cpuid);
+	free(cpuid);
+	if (r < 0)
 		return -1;
 	if (phys_bits < 64 && ram_top(mem_bytes) > (1ULL << phys_bits)) {
 		fprintf(stderr, "kvmrun: --mem %s is more than the %u-bit guest physical address space; lower --mem\n",
@@ -312,10 +421,15 @@ void vm_close(struct vm *vm)
 	io_free(&vm->bus);
 	free(vm->pc);
 	vm->pc = NULL;
-	if (vm->run != MAP_FAILED && vm->run)
-		munmap(vm->run, vm->run_size);
-	if (vm->vcpu_fd >= 0)
-		close(vm->vcpu_fd);
+	for (unsigned i = 0; vm->cpu && i < vm->ncpus; i++) {
+		if (vm->cpu[i].run != MAP_FAILED && vm->cpu[i].run)
+			munmap(vm->cpu[i].run, vm->run_size);
+		if (vm->cpu[i].fd >= 0)
+			close(vm->cpu[i].fd);
+	}
+	free(vm->cpu);
+	vm->cpu = NULL;
+	vm->ncpus = 0;
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
@@ -323,9 +437,8 @@ void vm_close(struct vm *vm)
 	/* RAM last: unmapped under a live VM, KVM would walk its tables for every page. */
 	if (vm->mem.host != MAP_FAILED && vm->mem.host)
 		munmap(vm->mem.host, vm->mem.size);
-	vm->run = MAP_FAILED;
 	vm->mem.host = MAP_FAILED;
-	vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = -1;
+	vm->vm_fd = vm->kvm_fd = -1;
 }
 
 int vm_attach_devices(struct vm *vm, const char *cmdline)
@@ -344,7 +457,7 @@ int vm_attach_devices(struct vm *vm, const char *cmdline)
 		return -1;
 	}
 	if (uart_attach(&vm->com1, &vm->bus, PORT_COM1, &vm->con) < 0 ||
-	    fwcfg_attach(&vm->fwcfg, &vm->bus, vm->mem.size, cmdline) < 0 ||
+	    fwcfg_attach(&vm->fwcfg, &vm->bus, vm->mem.size, vm->ncpus, cmdline) < 0 ||
 	    rtc_attach(&vm->pc->rtc, &vm->bus) < 0 || i8042_attach(&vm->pc->i8042, &vm->bus) < 0 ||
 	    pvpanic_attach(&vm->bus) < 0 || acpi_pm_attach(&vm->pc->pm, &vm->bus) < 0 ||
 	    (vm->mode == MODE_USER && user_attach(vm) < 0))
@@ -352,249 +465,3 @@ int vm_attach_devices(struct vm *vm, const char *cmdline)
 	return exitport_attach(&vm->bus);
 }
 
-/* ---- exits ---- */
-
-static const char *const exit_names[] = {
-	[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
-	[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL",
-	[KVM_EXIT_DEBUG] = "DEBUG", [KVM_EXIT_HLT] = "HLT", [KVM_EXIT_MMIO] = "MMIO",
-	[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN", [KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
-	[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY", [KVM_EXIT_INTR] = "INTR",
-	[KVM_EXIT_SET_TPR] = "SET_TPR", [KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
-	[KVM_EXIT_NMI] = "NMI", [KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
-	[KVM_EXIT_OSI] = "OSI", [KVM_EXIT_WATCHDOG] = "WATCHDOG",
-	[KVM_EXIT_EPR] = "EPR", [KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
-	[KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI", [KVM_EXIT_HYPERV] = "HYPERV",
-	[KVM_EXIT_X86_RDMSR] = "X86_RDMSR", [KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
-};
-
-static const char *exit_name(uint32_t reason)
-{
-	if (reason < sizeof exit_names / sizeof exit_names[0] && exit_names[reason])
-		return exit_names[reason];
-	return "unnamed";
-}
-
-/* A guest fault with its one-line reason; vm->bus.end is vm->end. True: the run ends. */
-#define fault(vm, ...) (io_fault(&(vm)->bus, __VA_ARGS__) == IO_END)
-
-static bool on_interrupt(struct vm *vm);
-
-/* A flush failed: the reader left (END_OUTPUT), or a stop gave up on a stuck reader. */
-static bool output_failed(struct vm *vm)
-{
-	if (vm->con.out_errno == EINTR)
-		return on_interrupt(vm);
-	vm->end.kind = END_OUTPUT;
-	vm->end.errno_value = vm->con.out_errno;
-	return true;
-}
-
-/* Each handler returns true when the run ends (vm->end says why). */
-typedef bool exit_fn(struct vm *vm);
-
-/* Ctrl-A x on the console ends the run. */
-static bool quit_typed(struct vm *vm)
-{
-	if (!vm->con.quit)
-		return false;
-	vm->end.kind = END_QUIT;
-	return true;
-}
-
-static bool on_io(struct vm *vm)
-{
-	uint16_t port = vm->run->io.port;
-
-	if (io_exit(&vm->bus, vm->run, vm->run_size) == IO_END || quit_typed(vm))
-		return true;
-	if (vm->con.len == 0)
-		return false;
-	if (io_batches(&vm->bus, port)) {
-		stop_arm_flush();	/* a guest that prints and then spins is still seen */
-		return false;
-	}
-	if (console_flush(&vm->con) == 0)
-		return false;
-	return output_failed(vm);
-}
-
-static bool on_hlt(struct vm *vm)
-{
-	vm->end.kind = END_HALT;
-	return true;
-}
-
-static bool on_mmio(struct vm *vm)
-{
-	const struct kvm_run *r = vm->run;
-	uint64_t v = 0;
-	unsigned len = r->mmio.len <= 8 ? r->mmio.len : 8;
-	char ram[80];
-
-	memcpy(&v, r->mmio.data, len);
-	ram_str(vm->mem.size, ram, sizeof ram);
-	if (r->mmio.is_write)
-		return fault(vm, "%u-byte write of 0x%llx to 0x%llx, outside RAM (%s) (KVM_EXIT_MMIO)",
-			     r->mmio.len, (unsigned long long)v, (unsigned long long)r->mmio.phys_addr, ram);
-	return fault(vm, "%u-byte read from 0x%llx, outside RAM (%s) (KVM_EXIT_MMIO)",
-		     r->mmio.len, (unsigned long long)r->mmio.phys_addr, ram);
-}
-
-static bool on_shutdown(struct vm *vm)
-{
-	return fault(vm, "triple fault: the CPU shut down (KVM_EXIT_SHUTDOWN)");
-}
-
-static bool on_internal_error(struct vm *vm)
-{
-	static const char *const sub[] = {
-		[KVM_INTERNAL_ERROR_EMULATION] = "instruction emulation failed",
-		[KVM_INTERNAL_ERROR_SIMUL_EX] = "exception while delivering an exception",
-		[KVM_INTERNAL_ERROR_DELIVERY_EV] = "exception during event delivery",
-		[KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] = "unexpected exit reason",
-	};
-	uint32_t s = vm->run->internal.suberror;
-	const char *name = s < sizeof sub / sizeof sub[0] && sub[s] ? sub[s] : "unknown suberror";
-
-	return fault(vm, "%s (KVM_EXIT_INTERNAL_ERROR, suberror %u)", name, s);
-}
-
-static bool on_fail_entry(struct vm *vm)
-{
-	return fault(vm, "the CPU refused to enter the guest, hardware reason 0x%llx (KVM_EXIT_FAIL_ENTRY)",
-		     (unsigned long long)vm->run->fail_entry.hardware_entry_failure_reason);
-}
-
-static bool on_system_event(struct vm *vm)
-{
-	return fault(vm, "system event type %u (KVM_EXIT_SYSTEM_EVENT)", vm->run->system_event.type);
-}
-
-static bool on_other(struct vm *vm)
-{
-	return fault(vm, "unexpected exit %s (%u)", exit_name(vm->run->exit_reason),
-		     vm->run->exit_reason);
-}
-
-static exit_fn *const exit_handlers[] = {
-	[KVM_EXIT_IO] = on_io,
-	[KVM_EXIT_HLT] = on_hlt,
-	[KVM_EXIT_MMIO] = on_mmio,
-	[KVM_EXIT_SHUTDOWN] = on_shutdown,
-	[KVM_EXIT_INTERNAL_ERROR] = on_internal_error,
-	[KVM_EXIT_FAIL_ENTRY] = on_fail_entry,
-	[KVM_EXIT_SYSTEM_EVENT] = on_system_event,
-};
-
-#define NSTAT (sizeof ((struct vm_stats *)0)->exits / sizeof ((struct vm_stats *)0)->exits[0])
-
-/* An interrupted KVM_RUN: returns true when the run ends. */
-static bool on_interrupt(struct vm *vm)
-{
-	struct stop_flags f;
-
-	vm->run->immediate_exit = 0;	/* clear first: a later signal sets it again */
-	stop_take(&f);
-	if (f.signo) {
-		vm->end.kind = END_SIGNAL;
-		vm->end.signo = f.signo;
-		return true;
-	}
-	if (f.timed_out) {
-		vm->end.kind = END_TIMEOUT;
-		return true;
-	}
-	if (f.flush_due) {
-		console_pump(&vm->con);
-		if (quit_typed(vm))
-			return true;
-		if (console_flush(&vm->con) < 0)
-			return output_failed(vm);
-		/* Input that arrived meanwhile raises COM1's interrupt. */
-		if (uart_poll(&vm->com1) < 0) {
-			vm->end.kind = END_HOST;
-			return true;
-		}
-		/* The tick also looks for a CPU that halted for good in the kernel. */
-		if (vm->irqchip && vcpu_halted_for_good(vm->vcpu_fd)) {
-			vm->end.kind = END_HALT;
-			return true;
-		}
-	}
-	return false;
-}
-
-void vm_run(struct vm *vm, uint64_t timeout_ns)
-{
-	bool done = false;
-
-	vm->end = (struct run_end){ .kind = END_NONE };
-	if (stop_start_timeout(timeout_ns) < 0) {
-		vm->end.kind = END_HOST;
-		return;
-	}
-	vm->stats.setup_ns = now_ns() - vm->stats.start_ns;
-	while (!done) {
-		uint64_t t0 = vm->stats_on ? now_ns() : 0;
-		int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
-		uint32_t reason;
-
-		if (vm->stats_on)
-			vm->stats.run_ns += now_ns() - t0;
-		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				done = on_interrupt(vm);
-				continue;
-			}
-			fprintf(stderr, "kvmrun: KVM_RUN failed: %s\n", strerror(errno));
-			vm->end.kind = END_HOST;
-			break;
-		}
-		reason = vm->run->exit_reason;
-		vm->stats.exits[reason < NSTAT - 1 ? reason : NSTAT - 1]++;
-		if (reason < sizeof exit_handlers / sizeof exit_handlers[0] && exit_handlers[reason])
-			done = exit_handlers[reason](vm);
-		else
-			done = on_other(vm);
-	}
-	if (console_flush(&vm->con) < 0 && (vm->end.kind == END_HALT || vm->end.kind == END_EXIT ||
-					    vm->end.kind == END_RESET || vm->end.kind == END_POWEROFF) &&
-	    vm->con.out_errno != EINTR) {
-		vm->end.kind = END_OUTPUT;
-		vm->end.errno_value = vm->con.out_errno;
-	}
-}
-
-void vm_report_stats(const struct vm *vm, FILE *f)
-{
-	const struct vm_stats *s = &vm->stats;
-	uint64_t total = 0;
-
-	for (unsigned i = 0; i < NSTAT; i++)
-		total += s->exits[i];
-	fprintf(f, "kvmrun: stats: %llu exits\n", (unsigned long long)total);
-	for (unsigned i = 0; i < NSTAT; i++)
-		if (s->exits[i])
-			fprintf(f, "kvmrun: stats:   %-16s %12llu\n",
-				i == NSTAT - 1 ? "other" : exit_name(i), (unsigned long long)s->exits[i]);
-	if (vm->bus.counts) {
-		for (unsigned p = 0; p < 65536; p++) {
-			for (unsigned d = 0; d < 2; d++) {
-				const struct port_dev *dev;
-
-				if (!vm->bus.counts[p][d])
-					continue;
-				dev = vm->bus.map[p] ? &vm->bus.devs[vm->bus.map[p] - 1] : NULL;
-				fprintf(f, "kvmrun: stats:   port 0x%04x %-3s %12llu  %s\n", p, d ? "out" : "in",
-					(unsigned long long)vm->bus.counts[p][d], dev ? dev->name : "(no device)");
-			}
-		}
-	}
-	if (vm->bus.unclaimed)
-		fprintf(f, "kvmrun: stats: %llu accesses to ports with no device\n",
-			(unsigned long long)vm->bus.unclaimed);
-	fprintf(f, "kvmrun: stats: time in KVM_RUN %.6f s of %.6f s total (%.1f%%); setup %.6f s\n",
-		s->run_ns / 1e9, s->total_ns / 1e9,
-		s->total_ns ? 100.0 * (double)s->run_ns / (double)s->total_ns : 0.0, s->setup_ns / 1e9);
-}

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <linux/kvm.h>
 
 #define KVMRUN_VERSION "1.0.0"
@@ -52,6 +53,7 @@ enum {
 #define GUEST_REAL_TOP        0x100000ULL /* real mode: CS:IP reaches below 1 MiB */
 #define GUEST_PROT_TOP        0x100000000ULL /* protected mode: EIP reaches below 4 GiB */
 #define GUEST_MEM_DEFAULT     (16ULL << 20)
+#define VM_MAX_CPUS           128     /* --cpus: the MP table and MADT's 8-bit APIC IDs, with room for the IOAPIC's */
 #define GUEST_MEM_MAX         (512ULL << 30) /* one PDPT maps 512 GiB */
 
 /* Selectors of the runner's GDT, described once in cpu.c. */
@@ -106,6 +108,9 @@ int parse_addr(const char *s, uint64_t *out, const char **why);
  * Rejects negative, zero, exponents, inf/nan and garbage, as above.
  */
 int parse_seconds(const char *s, uint64_t *ns, const char **why);
+
+/* parse_cpus: "4" (decimal, 1 to VM_MAX_CPUS) into a vCPU count. Same failure contract. */
+int parse_cpus(const char *s, unsigned *out, const char **why);
 
 /* size_str: bytes in the largest binary unit that divides them ("512 KiB", "16 MiB"). */
 const char *size_str(uint64_t bytes, char *buf, size_t len);
@@ -365,8 +370,8 @@ struct fwcfg {
 	const char *cmdline;
 };
 
-/* fwcfg_attach: fw_cfg on 0x510-0x511: signature, ID, RAM size, CPUs, an empty file directory, cmdline. */
-int fwcfg_attach(struct fwcfg *fc, struct io_bus *bus, uint64_t ram_bytes, const char *cmdline);
+/* fwcfg_attach: fw_cfg on 0x510-0x511: signature, ID, RAM size, ncpus (NB_CPUS, MAX_CPUS), an empty file directory, cmdline. */
+int fwcfg_attach(struct fwcfg *fc, struct io_bus *bus, uint64_t ram_bytes, unsigned ncpus, const char *cmdline);
 
 /* ---- stop.c: signals and timers that end or interrupt KVM_RUN ---- */
 
@@ -377,6 +382,15 @@ int fwcfg_attach(struct fwcfg *fc, struct io_bus *bus, uint64_t ram_bytes, const
  * Returns 0, or -1 (reported) on failure.
  */
 int stop_init(struct kvm_run *run);
+
+/*
+ * stop_kick: make KVM_RUN on another thread return EINTR: its run page's
+ * immediate_exit first (so a kick between its checks and KVM_RUN is not
+ * lost), then the kick signal, whose handler does nothing else.
+ * stop_kick_signal is that signal (caught by stop_init).
+ */
+void stop_kick(struct kvm_run *run, pthread_t thread);
+int stop_kick_signal(void);
 
 /* stop_start_timeout: start counting the timeout now (0: none). */
 int stop_start_timeout(uint64_t timeout_ns);
@@ -409,28 +423,73 @@ struct stop_flags {
 };
 void stop_take(struct stop_flags *f);
 
-/* ---- the VM (kvm.c) ---- */
+/* ---- the VM (kvm.c) and its vCPUs (vcpu.c) ---- */
 
-struct vm_stats {
+
+struct vcpu_stats {
 	uint64_t exits[64];      /* by KVM exit reason; the last slot counts reasons beyond */
 	uint64_t run_ns;         /* time spent inside KVM_RUN */
+};
+
+struct vm;
+
+/*
+ * One virtual CPU: index 0 is the bootstrap processor, which starts at the
+ * guest's entry on the main thread; the others (application processors)
+ * wait in their LAPIC for INIT and SIPI, each on its own thread. The APIC ID
+ * is the index. Everything here belongs to the CPU's thread while the run
+ * lasts; other threads touch only run->immediate_exit (to stop it) and, while
+ * it is parked, its fd (vcpu_park_all).
+ */
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+	struct run_end end;      /* why this CPU's loop ended the run, if it did */
+	struct vcpu_stats stats;
+};
+
+struct vm_stats {
 	uint64_t start_ns;       /* when main() started */
 	uint64_t setup_ns;       /* main() start to first KVM_RUN */
 	uint64_t total_ns;       /* main() start to end of run */
 };
 
+/*
+ * What the vCPU threads share while the run lasts. lock serialises the port
+ * bus (every device, its counters, the console buffer) and the end record:
+ * a port exit is carried out whole under it, from whichever CPU made it.
+ * stopping, once set, stays set: every loop leaves at its next look. The
+ * park fields let CPU 0's thread stop the others to read their state.
+ */
+struct vm_shared {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;     /* signalled on park, unpark, start and thread exit */
+	bool go;                 /* the APs may enter KVM_RUN */
+	bool stopping;           /* atomic: the run ends */
+	unsigned park_gen;       /* atomic: raised by vcpu_park_all */
+	unsigned ready;          /* APs waiting for go, past their thread's start-up (under lock) */
+	unsigned parked, exited; /* APs parked, APs whose loop ended (under lock) */
+	int end_cpu;             /* the CPU whose end record became vm->end (-1: none yet) */
+};
+
 struct vm {
-	int kvm_fd, vm_fd, vcpu_fd;
+	int kvm_fd, vm_fd;
 	int api_version;
-	struct kvm_run *run;
-	size_t run_size;
+	struct vcpu *cpu;        /* ncpus of them */
+	unsigned ncpus;
+	size_t run_size;         /* bytes of each CPU's run page */
 	struct guest_mem mem;
 	enum cpu_mode mode;
 	struct io_bus bus;
 	struct console con;
 	struct uart com1;
 	struct fwcfg fwcfg;
-	struct run_end end;
+	struct run_end end;      /* why the run ended: the first CPU's reason wins */
+	struct vm_shared shared;
 	bool stats_on, verbose;
 	bool irqchip;            /* in-kernel PIC, IOAPIC, LAPIC and PIT: HLT no longer exits */
 	struct pc_devices *pc;   /* the RTC, the i8042 (devices/devices.h) */
@@ -439,13 +498,15 @@ struct vm {
 
 /*
  * vm_open: open /dev/kvm (path), check API version 12 and every capability
- * used, create the VM with mem_bytes of RAM in one slot (reserved lazily,
- * never executable on the host), the in-kernel interrupt controllers and
- * PIT when vm->irqchip, and one VCPU with the host's supported CPUID (its
- * APIC bits matching what the VM has). Returns 0, or -1 after one line on
- * stderr that says what failed and what to do.
+ * used, create the VM with mem_bytes of RAM (reserved lazily, never
+ * executable on the host), the in-kernel interrupt controllers and PIT when
+ * vm->irqchip, and ncpus vCPUs (at most KVM_CAP_MAX_VCPUS, refused in one
+ * line otherwise; more than one needs the irqchip), each with the host's
+ * supported CPUID made to describe ncpus single-thread cores and its own APIC
+ * ID. Returns 0, or -1 after one line on stderr that says what failed and
+ * what to do.
  */
-int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes);
+int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes, unsigned ncpus);
 
 /* vm_close: release everything vm_open and the run acquired. */
 void vm_close(struct vm *vm);
@@ -457,15 +518,31 @@ void vm_close(struct vm *vm);
 int vm_attach_devices(struct vm *vm, const char *cmdline);
 
 /*
- * vm_run: run the VCPU until the guest halts, exits, faults, or a timeout
- * or signal ends it. Guest output is batched and flushed at every exit
- * that is not the UART's, every 10 ms while output waits, and before
- * returning. Fills vm->end; returns nothing else.
+ * vm_start_aps: create one thread per application processor, with every
+ * signal blocked but the kick; they wait for vm_run before their first
+ * KVM_RUN, so a seccomp filter installed between (with TSYNC) covers them.
+ * Returns 0, or -1 (reported; threads already made are stopped and joined).
+ */
+int vm_start_aps(struct vm *vm);
+
+/* vm_stop_aps: stop every AP's loop and join its thread (vm_run does it before returning). */
+void vm_stop_aps(struct vm *vm);
+
+/*
+ * vm_run: run every vCPU until the guest halts for good, exits, faults, or a
+ * timeout, signal, Ctrl-A x or a closed stdout ends it; CPU 0 on this thread.
+ * The first CPU to end the run decides vm->end (shared.end_cpu says which);
+ * every other CPU is then kicked out of KVM_RUN and every thread joined before
+ * vm_run returns. Guest output is batched and flushed at every exit that is
+ * not the UART's, every 10 ms while output waits, and before returning.
  */
 void vm_run(struct vm *vm, uint64_t timeout_ns);
 
-/* vm_report_stats: the --stats lines on f. */
+/* vm_report_stats: the --stats lines on f: exits in total and per CPU, ports, times. */
 void vm_report_stats(const struct vm *vm, FILE *f);
+
+/* vm_verbose_cpus: the -v line about the vCPUs and their APIC IDs (none for one CPU). */
+void vm_verbose_cpus(const struct vm *vm, FILE *f);
 
 /* ---- cpu.c: entry state per mode ---- */
 
@@ -568,7 +645,6 @@ int elf_load(const struct guest_mem *m, const struct file_buf *f,
 #define MB_HEADER_MAGIC  0x1badb002u
 #define MB_BOOT_MAGIC    0x2badb002u
 #define MB_SEARCH        8192       /* the header lies in the first 8 KiB, 4-byte aligned */
-#define GUEST_MB_INFO    0x9000ULL  /* information page: info, memory map, modules, loader name */
 #define MB_MAX_MODULES   64
 
 struct mb_header {
@@ -594,8 +670,8 @@ struct mb_params {
 
 /*
  * mb_load: load a Multiboot kernel (a.out kludge when flag 16 is set, else
- * the ELF32 or ELF64 inside), then build the information structure at
- * GUEST_MB_INFO: memory, command line (the kernel's path as given, a space,
+ * the ELF32 or ELF64 inside), then build the information structure on the
+ * page after the kernel (as QEMU does; img->mb_info says where): memory, command line (the kernel's path as given, a space,
  * then --append, as QEMU builds it), modules (each page-aligned after the
  * kernel), memory map, boot loader name. Returns 0 with img->mb_info set, or
  * -1 with the reason in why.
@@ -639,18 +715,27 @@ int cpu_user_context(struct vm *vm, uint64_t rip, uint64_t rsp, uint64_t rflags)
  */
 bool vcpu_halted_for_good(int vcpu_fd);
 
+/*
+ * vcpu_asleep_for_good: an application processor that can never run again by
+ * itself: halted for good as above, or still waiting for INIT and SIPI (which
+ * only a running CPU can send). The machine is done when CPU 0 is halted for
+ * good and every other CPU asleep for good.
+ */
+bool vcpu_asleep_for_good(int vcpu_fd);
+
 /* ---- seccomp.c ---- */
 
 /*
- * seccomp_install: confine the process to what the run loop needs: the
- * VCPU's KVM_RUN and register ioctls on vcpu_fd, KVM_IRQ_LINE on vm_fd
+ * seccomp_install: confine the process, every thread of it (TSYNC), to what
+ * the run loops need: the vCPUs' KVM_RUN and register ioctls on the ncpus
+ * descriptors from first_vcpu_fd (consecutive), KVM_IRQ_LINE on vm_fd
  * (-1: none), terminal ioctls on stdin,
  * reads of stdin, writes of stdout and stderr, poll, the timers, signal
- * return, memory release, and exit; mmap and mprotect never executable.
+ * return, futexes and kicks between threads, memory release, and exit; mmap and mprotect never executable.
  * x86-64 only (x32 and other ABIs are killed); any other call kills the
  * process. Returns 0, or -1 (reported).
  */
-int seccomp_install(int vcpu_fd, int vm_fd);
+int seccomp_install(int first_vcpu_fd, unsigned ncpus, int vm_fd);
 
 /* ---- dump.c ---- */
 
@@ -659,10 +744,10 @@ int seccomp_install(int vcpu_fd, int vm_fd);
  * after a SHUTDOWN on a KVM that reset the vCPU (AMD), one line saying that the
  * registers were lost, never the reset values as if they were the guest's.
  */
-void dump_vcpu(const struct vm *vm, FILE *f);
+void dump_vcpu(const struct vcpu *cpu, FILE *f);
 
 /* dump_regs_brief: the entry registers for -v. */
-void dump_regs_brief(const struct vm *vm, FILE *f);
+void dump_regs_brief(const struct vcpu *cpu, FILE *f);
 
 /* now_ns: CLOCK_MONOTONIC in nanoseconds. */
 uint64_t now_ns(void);

@@ -17,6 +17,7 @@ enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX
 
 struct options {
 	uint64_t mem, entry, timeout_ns;
+	unsigned cpus;			/* --cpus: vCPUs (1 unless given) */
 	bool entry_set, mode_set, stats, verbose, no_sandbox;
 	enum cpu_mode mode;
 	enum image_format format;
@@ -37,7 +38,7 @@ struct options {
 static void help(void)
 {
 	printf("usage: kvmrun [OPTIONS] GUEST\n"
-	       "Run GUEST in a KVM virtual machine with one VCPU: a flat binary, an ELF, a\n"
+	       "Run GUEST in a KVM virtual machine: a flat binary, an ELF, a\n"
 	       "Multiboot kernel, or a Linux kernel (bzImage, or a vmlinux with a PVH entry).\n"
 	       "What the guest writes to COM1 (port 0x3f8) appears on stdout, byte for byte;\n"
 	       "stdin feeds COM1.\n"
@@ -46,6 +47,10 @@ static void help(void)
 	       "  -m, --mem SIZE       guest RAM; a plain number is MiB, or use a K, M, G or T\n"
 	       "                       suffix (default 16, 256 for Linux; a multiple of 4K, at\n"
 	       "                       most 512G; RAM beyond 3G sits above 4G)\n"
+	       "  -c, --cpus N         vCPUs, each on its own thread (default 1; at most 128\n"
+	       "                       and what KVM allows); CPU 0 starts the guest, the\n"
+	       "                       others wait for INIT and SIPI as on a PC; more than\n"
+	       "                       one needs the in-kernel irqchip (then on by default)\n"
 	       "  -e, --entry ADDR     load a flat GUEST at ADDR and start there (0x-hex or\n"
 	       "                       decimal); default 0x10000 in real mode, 0x100000 otherwise\n"
 	       "  -M, --mode MODE      CPU state at entry of a flat GUEST: real (default),\n"
@@ -202,6 +207,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longs[] = {
 		{ "mem", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },
 		{ "entry", required_argument, NULL, 'e' },
 		{ "mode", required_argument, NULL, 'M' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -221,9 +227,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 	const char *why;
 	int c;
 
-	*o = (struct options){ .mem = GUEST_MEM_DEFAULT, .mode = MODE_REAL, .irqchip = -1 };
+	*o = (struct options){ .mem = GUEST_MEM_DEFAULT, .cpus = 1, .mode = MODE_REAL, .irqchip = -1 };
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:e:M:t:f:a:svhV", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:c:e:M:t:f:a:svhV", longs, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &o->mem, &why) < 0)
@@ -233,6 +239,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 			if (o->mem > GUEST_MEM_MAX)
 				bad_value("--mem", optarg, "more than kvmrun's maximum of 512G");
 			o->mem_set = true;
+			break;
+		case 'c':
+			if (parse_cpus(optarg, &o->cpus, &why) < 0)
+				bad_value("--cpus", optarg, why);
 			break;
 		case 'e':
 			if (parse_addr(optarg, &o->entry, &why) < 0)
@@ -321,8 +331,13 @@ static int finish(struct vm *vm, const struct options *o)
 		status = e->status;
 		break;
 	case END_FAULT:
-		fprintf(stderr, "kvmrun: guest fault: %s\n", e->why);
-		dump_vcpu(vm, stderr);
+		if (vm->ncpus > 1 && vm->shared.end_cpu >= 0) {
+			fprintf(stderr, "kvmrun: guest fault on CPU %d: %s\n", vm->shared.end_cpu, e->why);
+			dump_vcpu(&vm->cpu[vm->shared.end_cpu], stderr);
+		} else {
+			fprintf(stderr, "kvmrun: guest fault: %s\n", e->why);
+			dump_vcpu(&vm->cpu[0], stderr);
+		}
 		status = EXIT_GUEST_FAULT;
 		break;
 	case END_TIMEOUT:
@@ -415,7 +430,8 @@ static void verbose_setup(const struct vm *vm, const struct options *o, const st
 	fprintf(stderr, "kvmrun: interrupt controllers and PIT %s\n",
 		vm->irqchip ? "in the kernel (--irqchip): HLT waits for an interrupt, or ends the run when interrupts are off"
 			    : "absent: HLT ends the run");
-	dump_regs_brief(vm, stderr);
+	vm_verbose_cpus(vm, stderr);
+	dump_regs_brief(&vm->cpu[0], stderr);
 }
 
 /* Whether word (a "name=" prefix) begins one of the words of s. */
@@ -436,7 +452,7 @@ static bool has_word(const char *s, const char *word)
  */
 static int plan_linux(struct options *o, const struct file_buf *guest, enum image_format fmt)
 {
-	struct linux_params lp = { .cmdline = o->cmdline, .ncpus = 1 };
+	struct linux_params lp = { .cmdline = o->cmdline, .ncpus = o->cpus };
 	const char *what = fmt == FORMAT_LINUX ? "a Linux bzImage" : "a vmlinux with a PVH entry";
 	uint32_t pvh;
 	char why[320];
@@ -492,6 +508,9 @@ static int plan(struct options *o, const struct file_buf *guest, enum image_form
 	int status;
 
 	*fmt = o->format ? o->format : image_detect(guest);
+	if (o->cpus > 1 && o->irqchip == 0)
+		usage_error("--no-irqchip: --cpus %u needs the in-kernel interrupt controllers "
+			    "(the other CPUs wait for INIT and SIPI in their LAPICs)", o->cpus);
 	if (*fmt == FORMAT_LINUX || *fmt == FORMAT_PVH)
 		return plan_linux(o, guest, *fmt);
 	if (*fmt == FORMAT_MULTIBOOT && mb_find(guest, &h) < 0) {
@@ -526,6 +545,8 @@ static int plan(struct options *o, const struct file_buf *guest, enum image_form
 		fprintf(stderr, "kvmrun: guest '%s': %s\n", o->guest, why);
 		return status;
 	}
+	if (o->mode == MODE_USER && o->cpus > 1)
+		usage_error("--mode user runs on one CPU; drop --cpus %u", o->cpus);
 	if (o->nmodargs && *fmt != FORMAT_MULTIBOOT)
 		usage_error("--module and --initrd apply to Multiboot and Linux kernels; '%s' is loaded as %s",
 			    o->guest, format_name(*fmt));
@@ -533,7 +554,7 @@ static int plan(struct options *o, const struct file_buf *guest, enum image_form
 		add_module(o, o->modargs[i].initrd ? "--initrd" : "--module", o->modargs[i].arg,
 			   o->modargs[i].initrd);
 	if (o->irqchip < 0)
-		o->irqchip = *fmt == FORMAT_MULTIBOOT;
+		o->irqchip = *fmt == FORMAT_MULTIBOOT || o->cpus > 1;
 	return 0;
 }
 
@@ -559,7 +580,7 @@ static int load(struct vm *vm, const struct options *o, const struct file_buf *g
 	case FORMAT_LINUX:
 	case FORMAT_PVH:
 		lp = (struct linux_params){ .cmdline = o->cmdline, .initrd = o->initrd.data ? &o->initrd : NULL,
-					    .ncpus = 1 };
+					    .ncpus = o->cpus };
 		if (fmt == FORMAT_LINUX)
 			r = linux_load(&vm->mem, guest, &lp, img, e, why, sizeof why);
 		else if (pvh_entry(guest, &pvh))
@@ -570,8 +591,6 @@ static int load(struct vm *vm, const struct options *o, const struct file_buf *g
 		}
 		return 0;
 	case FORMAT_MULTIBOOT:
-		rsv[nrsv++] = (struct range){ GUEST_MB_INFO, GUEST_MB_INFO + GUEST_PAGE,
-					      "Multiboot information page" };
 		mb_find(guest, &h);
 		r = mb_load(&vm->mem, guest, &h, &bp, rsv, nrsv, img, why, sizeof why);
 		break;
@@ -607,7 +626,7 @@ int main(int argc, char **argv)
 	int status = EXIT_HOST;
 
 	vm.stats.start_ns = now_ns();
-	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
+	vm.kvm_fd = vm.vm_fd = -1;
 	/* A writer whose reader left gets EPIPE and says so, instead of dying mid-message. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Descriptors inherited beyond stdio are nothing of ours: the guest's runner holds none. */
@@ -631,7 +650,7 @@ int main(int argc, char **argv)
 	vm.verbose = o.verbose;
 	vm.irqchip = o.irqchip;
 	status = EXIT_HOST;
-	if (vm_open(&vm, "/dev/kvm", o.mem) < 0)
+	if (vm_open(&vm, "/dev/kvm", o.mem, o.cpus) < 0)
 		goto out;
 	if (load(&vm, &o, &guest, fmt, &img, &entry) < 0) {
 		status = EXIT_BAD_GUEST;
@@ -643,7 +662,7 @@ int main(int argc, char **argv)
 		file_unmap(&o.initrd);
 	file_unmap(&guest);
 	if (cpu_setup(&vm, o.mode, &entry) < 0 || vm_attach_devices(&vm, o.append) < 0 ||
-	    stop_init(vm.run) < 0)
+	    stop_init(vm.cpu[0].run) < 0)
 		goto out;
 	if (o.verbose)
 		verbose_setup(&vm, &o, &img);
@@ -658,8 +677,13 @@ int main(int argc, char **argv)
 		close(vm.vm_fd);
 		vm.vm_fd = -1;
 	}
-	if (!o.no_sandbox && seccomp_install(vm.vcpu_fd, vm.vm_fd) < 0)
+	/* The APs' threads exist before the filter, which TSYNC puts on every thread. */
+	if (vm_start_aps(&vm) < 0)
 		goto out;
+	if (!o.no_sandbox && seccomp_install(vm.cpu[0].fd, vm.ncpus, vm.vm_fd) < 0) {
+		vm_stop_aps(&vm);
+		goto out;
+	}
 
 	vm_run(&vm, o.timeout_ns);
 	stop_fini();

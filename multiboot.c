@@ -1,7 +1,7 @@
 /*
  * Multiboot v1: find the header, load the kernel (a.out kludge or the ELF
  * inside, 32- or 64-bit), lay out the command line and modules after it and
- * build the information structure at GUEST_MB_INFO, as QEMU's -kernel does.
+ * build the information structure on the page after it, as QEMU's -kernel does.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -160,18 +160,15 @@ int mb_load(const struct guest_mem *m, const struct file_buf *kernel, const stru
 	    struct image *img, char *why, size_t len)
 {
 	uint32_t required = h->flags & 0xffff & ~MBH_SUPPORTED;
-	uint8_t *info = guest_range(m, GUEST_MB_INFO, GUEST_PAGE);
+	uint8_t *info;
 	uint32_t flags = MBI_MEMORY | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME;
 	uint64_t cur, lower, upper, low;
 	unsigned nblocks = m->high ? 2 : 1;
-	uint32_t cmdline;
+	uint32_t cmdline, at_info;
 
 	if (required)
 		return why_fail(why, len, "the Multiboot header requires feature bit %d (flags 0x%x), which kvmrun "
 				"does not provide", __builtin_ctz(required), h->flags);
-	if (!info)
-		return why_fail(why, len, "Multiboot needs RAM up to 0x%llx for its information page; raise --mem",
-				GUEST_MB_INFO + GUEST_PAGE);
 	if (p->nmods > MB_MAX_MODULES)
 		return why_fail(why, len, "%u modules; kvmrun passes at most %u", p->nmods, MB_MAX_MODULES);
 	if (h->flags & MBH_VIDEO_MODE && p->verbose)
@@ -189,10 +186,16 @@ int mb_load(const struct guest_mem *m, const struct file_buf *kernel, const stru
 					"in 32-bit protected mode", (unsigned long long)img->entry);
 	}
 
-	/* After the kernel and the information page: command lines, then each module on its own pages. */
+	/*
+	 * After the kernel, as QEMU does: the information page, command lines,
+	 * then each module on its own pages. Never below the kernel, where a
+	 * kernel linked low (kvm-unit-tests' realmode at 0x8000) would have it.
+	 */
 	cur = page_up(img->high);
-	if (cur < GUEST_MB_INFO + GUEST_PAGE)
-		cur = GUEST_MB_INFO + GUEST_PAGE;
+	at_info = (uint32_t)cur;
+	if (!(info = place(m, &cur, GUEST_PAGE, "the Multiboot information page", why, len)))
+		return -1;
+	memset(info, 0, GUEST_PAGE);
 	if (!(cmdline = put_string(m, &cur, kernel->path, p->append ? p->append : "", why, len)))
 		return -1;
 	for (unsigned i = 0; i < p->nmods; i++) {
@@ -239,12 +242,12 @@ int mb_load(const struct guest_mem *m, const struct file_buf *kernel, const stru
 	put32(info + MBI_MEM_UPPER, upper > UINT32_MAX ? UINT32_MAX : (uint32_t)upper);
 	put32(info + MBI_CMDLINE_ADDR, cmdline);
 	put32(info + MBI_MODS_COUNT, p->nmods);
-	put32(info + MBI_MODS_ADDR, (uint32_t)(GUEST_MB_INFO + PAGE_MODS));
+	put32(info + MBI_MODS_ADDR, at_info + PAGE_MODS);
 	put32(info + MBI_MMAP_LENGTH, nblocks * MB_MMAP_ENTRY);
-	put32(info + MBI_MMAP_ADDR, (uint32_t)(GUEST_MB_INFO + PAGE_MMAP));
-	put32(info + MBI_LOADER_NAME_ADDR, (uint32_t)(GUEST_MB_INFO + PAGE_NAME));
+	put32(info + MBI_MMAP_ADDR, at_info + PAGE_MMAP);
+	put32(info + MBI_LOADER_NAME_ADDR, at_info + PAGE_NAME);
 
 	img->format = FORMAT_MULTIBOOT;
-	img->mb_info = (uint32_t)GUEST_MB_INFO;
+	img->mb_info = at_info;
 	return 0;
 }

@@ -179,3 +179,21 @@ int parse_mode(const char *s, enum cpu_mode *out)
 	}
 	return -1;
 }
+
+int parse_cpus(const char *s, unsigned *out, const char **why)
+{
+	uint64_t v;
+	int n;
+
+	if (number_start(s, why))
+		return -1;
+	n = digits(s, 10, &v);
+	if (n > 0 && s[n])
+		return fail(why, "trailing garbage after the number");
+	if (n < 0 || v > VM_MAX_CPUS)
+		return fail(why, "more than kvmrun's maximum of 128 vCPUs");
+	if (v == 0)
+		return fail(why, "zero: a VM needs at least one vCPU");
+	*out = (unsigned)v;
+	return 0;
+}

@@ -24,6 +24,7 @@
 
 #define LD(off)          BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
 #define JEQ(k, t, f)     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
+#define JGE(k, t, f)     BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (k), (t), (f))
 #define JSET(k, t, f)    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, (k), (t), (f))
 #define RET(v)           BPF_STMT(BPF_RET | BPF_K, (v))
 #define ALLOW            RET(SECCOMP_RET_ALLOW)
@@ -35,18 +36,20 @@ static const unsigned plain[] = {
 	SYS_rt_sigprocmask, SYS_clock_gettime, SYS_exit_group, SYS_exit, SYS_munmap,
 	SYS_madvise, SYS_brk, SYS_close, SYS_restart_syscall, SYS_getpid, SYS_gettid,
 	SYS_newfstatat, SYS_fstat,
+	SYS_futex, SYS_tgkill,	/* the vCPU threads' lock and kicks */
 };
 
 /*
- * A sanitizer build (make check-asan) checks for leaks at exit from a helper
- * thread that stops the world with clone, ptrace and /proc reads. Such a
+ * A sanitizer build (make check-asan, make check-tsan) checks for leaks or
+ * races from helper threads that stop the world with clone, ptrace and /proc
+ * reads. Such a
  * build logs what the filter would refuse instead of dying of it; release
  * builds kill.
  */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZER_BUILD 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define SANITIZER_BUILD 1
 #endif
 #endif
@@ -98,12 +101,13 @@ static void allow_fd(struct prog *p, unsigned sys, int fd)
 	emit(p, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
 }
 
-/* if (nr == ioctl && arg0 == fd && arg1 in reqs) allow. */
-static void allow_ioctls(struct prog *p, int fd, const unsigned long *reqs, unsigned n)
+/* if (nr == ioctl && first <= arg0 < first + nfds && arg1 in reqs) allow. */
+static void allow_ioctls(struct prog *p, int first, unsigned nfds, const unsigned long *reqs, unsigned n)
 {
-	emit(p, (struct sock_filter)JEQ(SYS_ioctl, 0, (uint8_t)(4 + 2 * n)));
+	emit(p, (struct sock_filter)JEQ(SYS_ioctl, 0, (uint8_t)(5 + 2 * n)));
 	emit(p, (struct sock_filter)LD(ARG_LO(0)));
-	emit(p, (struct sock_filter)JEQ((unsigned)fd, 0, (uint8_t)(1 + 2 * n)));
+	emit(p, (struct sock_filter)JGE((unsigned)first, 0, (uint8_t)(2 + 2 * n)));
+	emit(p, (struct sock_filter)JGE((unsigned)first + nfds, (uint8_t)(1 + 2 * n), 0));
 	emit(p, (struct sock_filter)LD(ARG_LO(1)));
 	for (unsigned i = 0; i < n; i++) {
 		emit(p, (struct sock_filter)JEQ((unsigned)reqs[i], 0, 1));
@@ -125,7 +129,7 @@ static void allow_no_exec(struct prog *p, unsigned sys)
 /* The VM ioctl devices use to drive an interrupt line (io_irq). */
 static const unsigned long vm_ioctls[] = { KVM_IRQ_LINE };
 
-int seccomp_install(int vcpu_fd, int vm_fd)
+int seccomp_install(int first_vcpu_fd, unsigned ncpus, int vm_fd)
 {
 	struct prog p = { .n = 0 };
 	struct sock_fprog fprog;
@@ -138,10 +142,10 @@ int seccomp_install(int vcpu_fd, int vm_fd)
 	emit(&p, (struct sock_filter)JSET(X32_SYSCALL_BIT, 0, 1));
 	emit(&p, (struct sock_filter)KILL);
 
-	allow_ioctls(&p, vcpu_fd, vcpu_ioctls, sizeof vcpu_ioctls / sizeof vcpu_ioctls[0]);
+	allow_ioctls(&p, first_vcpu_fd, ncpus, vcpu_ioctls, sizeof vcpu_ioctls / sizeof vcpu_ioctls[0]);
 	if (vm_fd >= 0)
-		allow_ioctls(&p, vm_fd, vm_ioctls, sizeof vm_ioctls / sizeof vm_ioctls[0]);
-	allow_ioctls(&p, STDIN_FILENO, tty_ioctls, sizeof tty_ioctls / sizeof tty_ioctls[0]);
+		allow_ioctls(&p, vm_fd, 1, vm_ioctls, sizeof vm_ioctls / sizeof vm_ioctls[0]);
+	allow_ioctls(&p, STDIN_FILENO, 1, tty_ioctls, sizeof tty_ioctls / sizeof tty_ioctls[0]);
 	allow_fd(&p, SYS_read, STDIN_FILENO);
 	allow_fd(&p, SYS_write, STDOUT_FILENO);
 	allow_fd(&p, SYS_write, STDERR_FILENO);
@@ -160,7 +164,7 @@ int seccomp_install(int vcpu_fd, int vm_fd)
 	}
 	fprog = (struct sock_fprog){ .len = (unsigned short)p.n, .filter = p.f };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0) {
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog) != 0) {
 		fprintf(stderr, "kvmrun: cannot install the seccomp filter: %s; run with --no-sandbox to go without\n",
 			strerror(errno));
 		return -1;

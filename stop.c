@@ -2,8 +2,11 @@
  * What ends or interrupts KVM_RUN from outside the guest: SIGINT, SIGTERM,
  * SIGHUP, the --timeout timer and the 10 ms output-flush tick. Handlers only
  * set a flag and run->immediate_exit: KVM_RUN either sees immediate_exit
- * when it starts or is interrupted by the signal, and returns EINTR.
+ * when it starts or is interrupted by the signal, and returns EINTR. These
+ * signals reach CPU 0's thread only: the other vCPU threads block them and
+ * take only the kick, which one thread sends another to end its KVM_RUN.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +31,22 @@ static void on_signal(int sig)
 		got_signal = sig;
 	if (run_page)
 		run_page->immediate_exit = 1;
+}
+
+static void on_kick(int sig)
+{
+	(void)sig;	/* the sender set immediate_exit: nothing to do but interrupt */
+}
+
+int stop_kick_signal(void)
+{
+	return SIGRTMIN;	/* glibc keeps the lower real-time signals for itself */
+}
+
+void stop_kick(struct kvm_run *run, pthread_t thread)
+{
+	__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(thread, stop_kick_signal());
 }
 
 static int make_timer(int sig, timer_t *t)
@@ -62,6 +81,12 @@ int stop_init(struct kvm_run *run)
 		}
 		sigaddset(&unblock, sigs[i]);
 	}
+	sa.sa_handler = on_kick;
+	if (sigaction(stop_kick_signal(), &sa, NULL) < 0) {
+		perror("kvmrun: cannot install a signal handler");
+		return -1;
+	}
+	sigaddset(&unblock, stop_kick_signal());
 	sigprocmask(SIG_UNBLOCK, &unblock, NULL);
 	if (make_timer(SIG_TIMEOUT, &timeout_timer) < 0)
 		return -1;

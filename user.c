@@ -245,7 +245,7 @@ static enum io_result pio_emulate(struct vm *vm, struct io_bus *bus, uint64_t *f
 		}
 		done = !bad && (!p->rep || r->rcx == 0);
 	}
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, r) < 0)
+	if (ioctl(vm->cpu[0].fd, KVM_SET_REGS, r) < 0)
 		return io_fault(bus, "emulating port I/O at RIP 0x%llx: KVM_SET_REGS failed", (unsigned long long)rip);
 	if (bad || res != IO_OK) {
 		cpu_user_context(vm, rip, f[F_RSP], f[F_RFLAGS]);
@@ -270,7 +270,7 @@ static enum io_result fault_out(struct io_bus *bus, void *dev, uint16_t port, un
 	struct pio pio;
 
 	(void)port, (void)size, (void)val;
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 || ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(vm->cpu[0].fd, KVM_GET_REGS, &r) < 0 || ioctl(vm->cpu[0].fd, KVM_GET_SREGS, &s) < 0)
 		return io_fault(bus, "an exception was reported, but the VCPU's registers cannot be read");
 	if (s.cs.selector & 3)
 		return IO_OK;	/* the guest itself, not a stub: ignored */

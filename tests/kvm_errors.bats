@@ -159,7 +159,7 @@ need_mount_ns() {
 	need_fakekvm
 	FAKEKVM_FAIL=CREATE_VCPU run -102 --separate-stderr fakekvm "$HELLO"
 	[ "$output" = "" ]
-	[ "$stderr" = "kvmrun: creating the VCPU (KVM_CREATE_VCPU) failed: $EIO_TEXT" ]
+	[ "$stderr" = "kvmrun: creating vCPU 0 failed (KVM_CREATE_VCPU): $EIO_TEXT" ]
 }
 
 @test "KVM_SET_SREGS fails, named with the mode" {
@@ -179,5 +179,5 @@ need_mount_ns() {
 	need_fakekvm
 	FAKEKVM_FAIL=RUN run -102 --separate-stderr fakekvm "$HELLO"
 	[ "$output" = "" ]
-	[ "$stderr" = "kvmrun: KVM_RUN failed: $EIO_TEXT" ]
+	[ "$stderr" = "kvmrun: KVM_RUN failed on CPU 0: $EIO_TEXT" ]
 }

@@ -331,7 +331,13 @@ static void v_mb_aout_bss_below(struct image *im) { mb_aout(im); mb_set(im, MB_B
 static void v_mb_aout_outside_ram(struct image *im) { mb_aout(im); mb_set(im, MB_BSS_END_ADDR, RAM_TOP + SEG_MEMSZ / 2); }
 static void v_mb_aout_fills_ram(struct image *im) { mb_aout(im); mb_set(im, MB_BSS_END_ADDR, RAM_TOP); }
 static void v_mb_aout_entry_outside(struct image *im) { mb_aout(im); mb_set(im, MB_ENTRY_ADDR, 2 * LOAD_ADDR); }
-static void v_mb_aout_overlaps_info(struct image *im) { mb_aout_at(im, 0x9000); }
+/* Linked at 0x9000, reading the information structure: status 2 * mods_count + 1. */
+static void v_mb_aout_low(struct image *im)
+{
+	mb_aout_at(im, 0x9000);
+	mb_set(im, MB_LOAD_END_ADDR, 0x9000 + MB_HDR_AOUT + (uint32_t)sizeof code_exit_mods);
+	put_bytes(im, MB_HDR_AOUT, code_exit_mods, sizeof code_exit_mods);
+}
 static void v_mb_aout_overlaps_gdt(struct image *im) { mb_aout_at(im, 0x1000); }
 static void v_mb_aout_truncated(struct image *im) { mb_aout(im); im->size = MB_HDR + 4; }
 
@@ -396,7 +402,7 @@ static const struct variant variants[] = {
 	{ "mb-aout-outside-ram", "bad", "a.out kludge, bss_end_addr 0x1000800: past 16 MiB", v_mb_aout_outside_ram },
 	{ "mb-aout-fills-ram", "bad", "a.out kludge, bss_end_addr 0x1000000: no room for the command line", v_mb_aout_fills_ram },
 	{ "mb-aout-entry-outside", "bad", "a.out kludge, entry_addr 0x200000", v_mb_aout_entry_outside },
-	{ "mb-aout-overlaps-info", "bad", "a.out kludge loaded at 0x9000, the Multiboot information page", v_mb_aout_overlaps_info },
+	{ "mb-aout-low", "ok", "a.out kludge loaded at 0x9000 (the information page goes after it)", v_mb_aout_low },
 	{ "mb-aout-overlaps-gdt", "bad", "a.out kludge loaded at 0x1000, the GDT", v_mb_aout_overlaps_gdt },
 	{ "mb-aout-truncated", "bad", "a.out kludge cut to 16 bytes, before load_addr", v_mb_aout_truncated },
 };

@@ -229,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	console_init(&con, out_fd, in_fd);
 	CHECK(uart_attach(&com1, &bus, PORT_COM1, &con) == 0 && exitport_attach(&bus) == 0 &&
-	      fwcfg_attach(&fwcfg, &bus, FUZZ_RAM, data[0] & 16 ? NULL : cmdline) == 0, "attaching the devices");
+	      fwcfg_attach(&fwcfg, &bus, FUZZ_RAM, 1, data[0] & 16 ? NULL : cmdline) == 0, "attaching the devices");
 	for (unsigned i = 0; i < nrec; i++)
 		one_exit((struct kvm_run *)page, run_size, recs + (size_t)i * RECORD, counting, &fw, before);
 	io_free(&bus);

@@ -73,13 +73,15 @@ static void check_find(const struct file_buf *k, int found, const struct mb_head
 static void check_loaded(const struct guest_mem *m, const struct file_buf *kernel, const struct mb_header *h,
 			 const struct mb_params *bp, const struct range *rsv, unsigned nrsv, const struct image *img)
 {
-	const uint64_t info = GUEST_MB_INFO;
+	const uint64_t info = img->mb_info;
 	struct span spans[2 + 2 + 2 * 2];
 	unsigned nspan = 0;
 	uint64_t len, cur, want_len;
 	const char *s;
 
-	CHECK(img->mb_info == GUEST_MB_INFO, "img->mb_info 0x%x", img->mb_info);
+	CHECK(img->mb_info == ((img->high + GUEST_PAGE - 1) & ~(GUEST_PAGE - 1)),
+	      "img->mb_info 0x%x is not the page after the kernel (end 0x%llx)", img->mb_info,
+	      (unsigned long long)img->high);
 	CHECK(img->format == FORMAT_MULTIBOOT, "img->format %d", img->format);
 	CHECK(img->low < img->high && img->high <= m->size, "kernel span 0x%llx-0x%llx",
 	      (unsigned long long)img->low, (unsigned long long)img->high);
@@ -209,9 +211,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 
 	rsv[0] = (struct range){ GUEST_GDT, cpu_region_end(MODE_PROTECTED, m.size), "GDT" };
-	rsv[1] = (struct range){ GUEST_MB_INFO, GUEST_MB_INFO + GUEST_PAGE, "Multiboot information page" };
-	if (mb_load(&m, &kernel, &h, &bp, rsv, 2, &img, why, sizeof why) == 0)
-		check_loaded(&m, &kernel, &h, &bp, rsv, 2, &img);
+	if (mb_load(&m, &kernel, &h, &bp, rsv, 1, &img, why, sizeof why) == 0)
+		check_loaded(&m, &kernel, &h, &bp, rsv, 1, &img);
 	else {
 		CHECK(why[0] && memchr(why, 0, sizeof why), "mb_load refused without a reason");
 		check_why_ranges(why);

@@ -26,7 +26,7 @@ ELF_VARIANTS = [
 MB_VARIANTS = [
     "mb-elf-ok", "mb-elf-mods", "mb-aout-ok", "mb-aout-load-end-zero", "mb-header-last-slot",
     "mb-elf64-entry-high", "mb-required-bit", "mb-aout-bss-below", "mb-aout-entry-outside",
-    "mb-aout-overlaps-info", "mb-aout-truncated", "mb-bad-checksum",
+    "mb-aout-low", "mb-aout-truncated", "mb-bad-checksum",
 ]
 
 

@@ -157,6 +157,25 @@ check_mem() {
 	[ "$got" = $'got: quiet words\ngot: b c\ngot: \nread done' ]
 }
 
+@test "Linux: --cpus 1, 2 and 4: nproc, /proc/cpuinfo and the online mask agree; two busy loops run on two CPUs" {
+	local n want
+	for n in 1 2 4; do
+		boot cpus --cpus "$n"
+		[ "$status" -eq 0 ]
+		[ "$stderr" = "" ]
+		want="two loops on two cpus"
+		[ "$n" -gt 1 ] || want="two loops on one cpu"
+		[ "${init_lines[*]}" = "nproc $n cpuinfo $n online $([ "$n" -gt 1 ] && echo "0-$((n - 1))" || echo 0) $want" ]
+	done
+}
+
+@test "Linux: --cpus 2 with a PVH vmlinux brings up both CPUs" {
+	boot cpus --cpus 2 -- "$L/vmlinux"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	[ "${init_lines[*]}" = "nproc 2 cpuinfo 2 online 0-1 two loops on two cpus" ]
+}
+
 @test "Linux: a vmlinux boots through its PVH entry; -v names it" {
 	boot hello -v -- "$L/vmlinux"
 	[ "$status" -eq 0 ]
