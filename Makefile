@@ -49,6 +49,8 @@ link_addr = $(if $(filter prot_% long_% mb32_% user_%,$(notdir $(1))),0x100000,0
 	$(LD) -m elf_x86_64 $(LD_NORWX) -N -e _start -Ttext=$(call link_addr,$*) -o $@ $<
 %.bin: %.elf
 	$(OBJCOPY) -O binary $< $@
+# The SMP guests share their logic.
+tests/guests/long_smp.o tests/guests/mb32_smp.o tests/guests/mb32_smp.o32: tests/guests/smp.inc
 %.o32: %.S guest/kvmrun.inc guest/print.inc
 	$(AS) --32 -I guest -o $@ $<
 %.elf32: %.o32

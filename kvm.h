@@ -474,6 +474,7 @@ struct vm_shared {
 	unsigned ready;          /* APs waiting for go, past their thread's start-up (under lock) */
 	unsigned parked, exited; /* APs parked, APs whose loop ended (under lock) */
 	int end_cpu;             /* the CPU whose end record became vm->end (-1: none yet) */
+	bool joined;             /* main thread only: every AP thread joined */
 };
 
 struct vm {

@@ -17,20 +17,29 @@
 #define SIG_TIMEOUT SIGALRM
 #define SIG_FLUSH   SIGURG	/* ignored by default if it ever escapes */
 
-static struct kvm_run *volatile run_page;
-static volatile sig_atomic_t got_signal, got_timeout, got_flush, flush_armed, flush_periodic;
+/*
+ * Flags shared by the handlers (on CPU 0's thread) and every vCPU thread
+ * (stop_arm_flush, stop_give_up): lock-free atomics, safe in a handler.
+ */
+#define LOAD(x)      __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define STORE(x, v)  __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+
+static struct kvm_run *run_page;
+static int got_signal, got_timeout, got_flush, flush_armed, flush_periodic;
 static timer_t timeout_timer, flush_timer;
 
 static void on_signal(int sig)
 {
+	struct kvm_run *run = LOAD(run_page);
+
 	if (sig == SIG_TIMEOUT)
-		got_timeout = 1;
+		STORE(got_timeout, 1);
 	else if (sig == SIG_FLUSH)
-		got_flush = 1;
-	else if (!got_signal)
-		got_signal = sig;
-	if (run_page)
-		run_page->immediate_exit = 1;
+		STORE(got_flush, 1);
+	else if (!LOAD(got_signal))
+		STORE(got_signal, sig);
+	if (run)
+		STORE(run->immediate_exit, 1);
 }
 
 static void on_kick(int sig)
@@ -113,12 +122,13 @@ void stop_arm_flush(void)
 {
 	struct itimerspec its;
 
-	if (flush_armed)
+	/* One CPU arms it; a tick taken meanwhile (stop_take) lets the next caller arm it again. */
+	if (__atomic_exchange_n(&flush_armed, 1, __ATOMIC_SEQ_CST))
 		return;
 	memset(&its, 0, sizeof its);
 	its.it_value.tv_nsec = FLUSH_TICK_NS;
-	if (timer_settime(flush_timer, 0, &its, NULL) == 0)
-		flush_armed = 1;
+	if (timer_settime(flush_timer, 0, &its, NULL) < 0)
+		STORE(flush_armed, 0);
 }
 
 bool stop_give_up(void)
@@ -127,7 +137,7 @@ bool stop_give_up(void)
 	struct itimerspec its;
 	uint64_t t;
 
-	if (!got_signal && !got_timeout)
+	if (!LOAD(got_signal) && !LOAD(got_timeout))
 		return false;
 	t = now_ns();
 	if (!deadline)
@@ -142,7 +152,7 @@ bool stop_give_up(void)
 
 void stop_fini(void)
 {
-	run_page = NULL;	/* from here on a late signal touches no unmapped page */
+	STORE(run_page, NULL);	/* from here on a late signal touches no unmapped page */
 	timer_delete(timeout_timer);
 	timer_delete(flush_timer);
 }
@@ -157,17 +167,16 @@ int stop_tick_always(void)
 		perror("kvmrun: cannot start the 10 ms tick (timer_settime)");
 		return -1;
 	}
-	flush_periodic = flush_armed = 1;
+	STORE(flush_periodic, 1);
+	STORE(flush_armed, 1);
 	return 0;
 }
 
 void stop_take(struct stop_flags *f)
 {
-	f->signo = got_signal;
-	f->timed_out = got_timeout;
-	f->flush_due = got_flush;
-	if (f->flush_due) {
-		got_flush = 0;
-		flush_armed = flush_periodic;	/* a periodic tick stays armed */
-	}
+	f->signo = LOAD(got_signal);
+	f->timed_out = LOAD(got_timeout);
+	f->flush_due = __atomic_exchange_n(&got_flush, 0, __ATOMIC_SEQ_CST);
+	if (f->flush_due)
+		STORE(flush_armed, LOAD(flush_periodic));	/* a periodic tick stays armed */
 }

@@ -382,12 +382,13 @@ static void *ap_thread(void *arg)
 
 void vm_stop_aps(struct vm *vm)
 {
+	if (vm->shared.joined)
+		return;
 	stop_all(vm, &vm->cpu[0]);
-	for (unsigned i = 1; i < vm->ncpus; i++) {
+	for (unsigned i = 1; i < vm->ncpus; i++)
 		if (vm->cpu[i].thread_started)
 			pthread_join(vm->cpu[i].thread, NULL);
-		vm->cpu[i].thread_started = false;
-	}
+	vm->shared.joined = true;
 }
 
 int vm_start_aps(struct vm *vm)
