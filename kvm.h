@@ -647,6 +647,7 @@ int elf_load(const struct guest_mem *m, const struct file_buf *f,
 #define MB_BOOT_MAGIC    0x2badb002u
 #define MB_SEARCH        8192       /* the header lies in the first 8 KiB, 4-byte aligned */
 #define MB_MAX_MODULES   64
+#define MB_MEM_DEFAULT   (128ULL << 20) /* QEMU's default RAM: kvm-unit-tests' kernels reach past 16 MiB */
 
 struct mb_header {
 	uint32_t offset;         /* of the header in the file */

@@ -45,7 +45,8 @@ static void help(void)
 	       "\n"
 	       "Options:\n"
 	       "  -m, --mem SIZE       guest RAM; a plain number is MiB, or use a K, M, G or T\n"
-	       "                       suffix (default 16, 256 for Linux; a multiple of 4K, at\n"
+	       "                       suffix (default 16, 128 for Multiboot as QEMU, 256 for\n"
+	       "                       Linux; a multiple of 4K, at\n"
 	       "                       most 512G; RAM beyond 3G sits above 4G)\n"
 	       "  -c, --cpus N         vCPUs, each on its own thread (default 1; at most 128\n"
 	       "                       and what KVM allows); CPU 0 starts the guest, the\n"
@@ -518,6 +519,8 @@ static int plan(struct options *o, const struct file_buf *guest, enum image_form
 			"in its first 8192 bytes\n", o->guest);
 		return EXIT_BAD_GUEST;
 	}
+	if (*fmt == FORMAT_MULTIBOOT && !o->mem_set)
+		o->mem = MB_MEM_DEFAULT;
 	if (*fmt == FORMAT_ELF && !(cls = elf_class(guest, why, sizeof why))) {
 		fprintf(stderr, "kvmrun: guest '%s': %s\n", o->guest, why);
 		return EXIT_BAD_GUEST;

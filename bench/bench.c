@@ -436,7 +436,7 @@ static void qemu_bench(unsigned runs)
 	const char *k_argv[] = { "./kvmrun", kernel, NULL };
 	const char *n_argv[] = { "./kvmrun", "--no-irqchip", kernel, NULL };
 	const char *q_argv[QEMU_ARGV_MAX] = {
-		qemu, "-accel", "kvm", "-cpu", "host", "-m", "16",
+		qemu, "-accel", "kvm", "-cpu", "host",
 		"-M", "microvm,x-option-roms=off,rtc=off,pit=off,pic=off,pcie=off,acpi=off,ioapic2=off",
 		"-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", kernel, NULL,

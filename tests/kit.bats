@@ -166,10 +166,10 @@ module_line() { # N FILE STRING TEXT LINE
 	[ "${#lines[@]}" -eq 9 ]
 	[ "${lines[0]}" = "magic=0x2badb002" ]
 	[ "${lines[1]}" = "flags=0x24d" ]
-	[ "${lines[2]}" = "mem_lower=640 KiB mem_upper=15360 KiB" ]
+	[ "${lines[2]}" = "mem_lower=640 KiB mem_upper=130048 KiB" ]
 	[ "${lines[3]}" = "cmdline='guest/mbinfo.elf hello world'" ]
 	[ "${lines[4]}" = "boot_loader_name='kvmrun'" ]
-	[ "${lines[5]}" = "mmap base=0x0 length=0x1000000 type=1" ]
+	[ "${lines[5]}" = "mmap base=0x0 length=0x8000000 type=1" ]
 	[ "${lines[6]}" = "mods_count=2" ]
 	module_line 0 "$BATS_TEST_TMPDIR/mod.txt" modarg 'module text line' "${lines[7]}"
 	module_line 1 "$BATS_TEST_TMPDIR/bin.dat" '' '..ab.' "${lines[8]}"

@@ -9,7 +9,7 @@
 # -M pc takes 1.4 s and SeaBIOS writes its banner on stdout), whose
 # firmware, qboot (bios-microvm.bin), loads the Multiboot kernel from fw_cfg
 # itself, so option ROMs are off; no ACPI (-4 ms), no RTC, PIT, PIC or
-# second IOAPIC; 16 MiB like kvmrun's default; -cpu host, without which
+# second IOAPIC; RAM as each defaults (128 MiB for Multiboot, both); -cpu host, without which
 # QEMU warns about CPUID bits this host lacks. It writes nothing of its own
 # on stdout or stderr, so nothing is filtered: outputs are compared as they
 # are.
@@ -21,7 +21,7 @@
 #   qemu -m N (MiB)                   kvmrun --mem N
 load helpers
 
-QEMU_OPTS=(-accel kvm -cpu host -m 16
+QEMU_OPTS=(-accel kvm -cpu host
 	-M microvm,x-option-roms=off,rtc=off,pit=off,pic=off,pcie=off,acpi=off,ioapic2=off
 	-nodefaults -no-user-config -nographic -serial stdio
 	-device isa-debug-exit,iobase=0xf4,iosize=4)
@@ -172,8 +172,11 @@ same_as_qemu() {
 	same_as_qemu
 }
 
-@test "mb_meminfo with -m / --mem 16, 64 and 100 MiB: same mem_upper and status" {
+@test "mb_meminfo by default (128 MiB both) and with -m / --mem 16, 64 and 100 MiB: same mem_upper and status" {
 	both -kernel mb_meminfo.elf -- mb_meminfo.elf
+	qemu_said 15 'mem_upper=0001fc00\n'
+	same_as_qemu
+	both -m 16 -kernel mb_meminfo.elf -- --mem 16 mb_meminfo.elf
 	qemu_said 15 'mem_upper=00003c00\n'
 	same_as_qemu
 	both -m 64 -kernel mb_meminfo.elf -- --mem 64 mb_meminfo.elf
@@ -189,7 +192,7 @@ same_as_qemu() {
 	qemu_said 23 'fw_cfg sig=QEMU ram=0000000400000000 cpus=0100 cmdline=[a  b=c]\n'
 	same_as_qemu
 	both -kernel mb_fwcfg.elf -- mb_fwcfg.elf
-	qemu_said 23 'fw_cfg sig=QEMU ram=0000000100000000 cpus=0100 cmdline=[]\n'
+	qemu_said 23 'fw_cfg sig=QEMU ram=0000000800000000 cpus=0100 cmdline=[]\n'
 	same_as_qemu
 }
 
