@@ -183,6 +183,37 @@ static void test_parse_addr(void)
 	BAD(parse_addr, "-0x10", "negative");
 }
 
+/* parse_cpus through parse_fn's shape: the output is written only on success. */
+static int parse_cpus64(const char *s, uint64_t *out, const char **why)
+{
+	unsigned n;
+
+	if (parse_cpus(s, &n, why) < 0)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static void test_parse_cpus(void)
+{
+	OK(parse_cpus64, "1", 1);
+	OK(parse_cpus64, "4", 4);
+	OK(parse_cpus64, "128", 128);
+	OK(parse_cpus64, "0128", 128);	/* decimal, not octal */
+	BAD(parse_cpus64, "0", "zero: a VM needs at least one vCPU");
+	BAD(parse_cpus64, "000", "zero: a VM needs at least one vCPU");
+	BAD(parse_cpus64, "129", "more than kvmrun's maximum of 128 vCPUs");
+	BAD(parse_cpus64, "4294967297", "more than kvmrun's maximum of 128 vCPUs");
+	BAD(parse_cpus64, "99999999999999999999999", "more than kvmrun's maximum of 128 vCPUs");
+	BAD(parse_cpus64, "", "empty");
+	BAD(parse_cpus64, NULL, "empty");
+	BAD(parse_cpus64, "-1", "negative");
+	BAD(parse_cpus64, "x", "not a number");
+	BAD(parse_cpus64, "0x4", "trailing garbage after the number");
+	BAD(parse_cpus64, "2x", "trailing garbage after the number");
+	BAD(parse_cpus64, "4 ", "trailing garbage after the number");
+}
+
 static void test_parse_seconds(void)
 {
 	OK(parse_seconds, "2", 2000000000ULL);
@@ -1416,6 +1447,7 @@ int main(int argc, char **argv)
 		test_parse_size();
 		test_parse_addr();
 		test_parse_seconds();
+		test_parse_cpus();
 		test_modes();
 		test_guest_range();
 		test_guest_range_split();

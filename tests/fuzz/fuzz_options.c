@@ -10,6 +10,7 @@
  *   parse_seconds  digits, "." and digits (one side at least), non-zero,
  *                  at most 10^9 s, in nanoseconds (digits past the 9th
  *                  truncated); no exponent, sign, inf or nan;
+ *   parse_cpus     decimal digits, 1 to VM_MAX_CPUS, the exact value;
  *   parse_mode, parse_format: exactly the listed words; mode_name and
  *                  format_name give the word back;
  *   size_str       "N UNIT" in the largest unit that divides, fits its buffer.
@@ -178,6 +179,21 @@ static void check_string(const char *s, size_t slen)
 		CHECK(r == -1 && v == UNTOUCHED && why && *why && ref_seconds(s, &ref) < 0,
 		      "parse_seconds('%s') failed with %d, *ns %llu, reason '%s'", s, r, (unsigned long long)v,
 		      why ? why : "(null)");
+
+	{
+		/* parse_cpus: decimal digits only, 1 to VM_MAX_CPUS; *out untouched on failure. */
+		unsigned n = 0xdead;
+		int dec = *s && strspn(s, "0123456789") == strlen(s);
+		int valid = dec && ref_addr(s, &ref) == 0 && ref >= 1 && ref <= VM_MAX_CPUS;
+
+		why = NULL;
+		r = parse_cpus(s, &n, &why);
+		if (r == 0)
+			CHECK(valid && n == ref, "parse_cpus('%s') = %u", s, n);
+		else
+			CHECK(r == -1 && n == 0xdead && why && *why && !valid,
+			      "parse_cpus('%s') failed with %d, *out %u, reason '%s'", s, r, n, why ? why : "(null)");
+	}
 
 	known = 0;
 	for (unsigned i = 0; i < 4; i++)
