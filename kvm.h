@@ -392,6 +392,16 @@ int stop_init(struct kvm_run *run);
 void stop_kick(struct kvm_run *run, pthread_t thread);
 int stop_kick_signal(void);
 
+/*
+ * stop_watch_thread: once a signal or the timeout is pending, the handler
+ * kicks thread t at every signal it takes (the flush tick included), so a
+ * blocking write on t returns and its console_flush can give up as CPU 0's
+ * would. stop_forget_threads: no more of that (before the threads are joined).
+ * CPU 0's thread only.
+ */
+void stop_watch_thread(pthread_t t);
+void stop_forget_threads(void);
+
 /* stop_start_timeout: start counting the timeout now (0: none). */
 int stop_start_timeout(uint64_t timeout_ns);
 

@@ -25,6 +25,14 @@
 #define STORE(x, v)  __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 
 static struct kvm_run *run_page;
+/*
+ * The other vCPU threads, kicked from the handler while a stop is pending: one
+ * of them may sit in a blocking write to stdout (holding the console for a
+ * reader that does not read), and only a signal to that thread ends the write.
+ * Written by CPU 0's thread, read by its handler: no other thread touches it.
+ */
+static pthread_t kick_threads[VM_MAX_CPUS];
+static int nkick;
 static int got_signal, got_timeout, got_flush, flush_armed, flush_periodic;
 static timer_t timeout_timer, flush_timer;
 
@@ -40,6 +48,24 @@ static void on_signal(int sig)
 		STORE(got_signal, sig);
 	if (run)
 		STORE(run->immediate_exit, 1);
+	if (LOAD(got_signal) || LOAD(got_timeout))
+		for (int i = 0; i < LOAD(nkick); i++)
+			pthread_kill(kick_threads[i], SIGRTMIN);	/* the kick; async-signal-safe (POSIX.1-2008) */
+}
+
+void stop_watch_thread(pthread_t t)
+{
+	int n = LOAD(nkick);
+
+	if (n < VM_MAX_CPUS) {
+		kick_threads[n] = t;
+		STORE(nkick, n + 1);
+	}
+}
+
+void stop_forget_threads(void)
+{
+	STORE(nkick, 0);
 }
 
 static void on_kick(int sig)

@@ -350,6 +350,11 @@ static void cpu_loop(struct vcpu *cpu)
 			done = exit_handlers[reason](cpu);
 		else
 			done = on_other(cpu);
+		if (done && cpu->end.kind == END_OUTPUT && cpu->end.errno_value == EINTR) {
+			/* A stop gave up on a stuck reader: the stop itself (CPU 0's signal or timeout) ends the run. */
+			cpu->end.kind = END_NONE;
+			done = false;
+		}
 	}
 	if (cpu->end.kind != END_NONE)
 		end_run(cpu);
@@ -384,6 +389,7 @@ void vm_stop_aps(struct vm *vm)
 {
 	if (vm->shared.joined)
 		return;
+	stop_forget_threads();
 	stop_all(vm, &vm->cpu[0]);
 	for (unsigned i = 1; i < vm->ncpus; i++)
 		if (vm->cpu[i].thread_started)
@@ -409,6 +415,8 @@ int vm_start_aps(struct vm *vm)
 	for (unsigned i = 1; i < vm->ncpus && !e; i++) {
 		e = pthread_create(&vm->cpu[i].thread, NULL, ap_thread, &vm->cpu[i]);
 		vm->cpu[i].thread_started = e == 0;
+		if (!e)
+			stop_watch_thread(vm->cpu[i].thread);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {

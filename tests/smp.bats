@@ -116,3 +116,41 @@ halting" ]
 	run -2 --separate-stderr "$KVMRUN" --cpus 2 --mode user "$ROOT/guest/hello.bin"
 	[ "$stderr" = "kvmrun: --mode user runs on one CPU; drop --cpus 2; $USAGE" ]
 }
+
+@test "an AP flooding a reader that never reads cannot hold kvmrun past --timeout (the blocked write is kicked)" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	# Holds the read end open with a one-page pipe, and never reads.
+	python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
+time.sleep(600)' "$BATS_TEST_TMPDIR/fifo" &
+	holder=$!
+	# long enough for the flood to fill the pipe and the console's buffer on any host
+	run --separate-stderr bash -c 'timeout $((60 * TIME_SCALE)) "$KVMRUN" --cpus 2 --mode long --timeout $((2 * TIME_SCALE)) --append o "$2" > "$1"' _ "$BATS_TEST_TMPDIR/fifo" "$LONG"
+	kill "$holder"
+	echo "status $status; stderr: $stderr"
+	[ "$status" -eq 124 ]
+	[ "${stderr_lines[0]}" = "kvmrun: guest still running after $((2 * TIME_SCALE)) s (--timeout); stopped it" ]
+	[[ "${stderr_lines[1]}" =~ ^"kvmrun: stdout's reader stopped reading; "[0-9]+" bytes of guest output were not written"$ ]]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+}
+
+@test "an AP flooding a reader that never reads: SIGTERM ends the run (143) within the one-second grace" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
+time.sleep(60)' "$BATS_TEST_TMPDIR/fifo" &
+	holder=$!
+	"$KVMRUN" --cpus 4 --mode long --append o "$LONG" > "$BATS_TEST_TMPDIR/fifo" 2> "$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	sleep $((2 * TIME_SCALE))
+	kill -TERM "$pid"
+	run timeout $((30 * TIME_SCALE)) tail --pid="$pid" -f /dev/null
+	kill "$holder"
+	[ "$status" -eq 0 ]
+	run -143 wait "$pid"
+	[ "$(head -n 1 "$BATS_TEST_TMPDIR/err")" = "kvmrun: stopped by SIGTERM" ]
+}

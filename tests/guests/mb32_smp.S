@@ -18,6 +18,8 @@
 #                writes 0x12345678 to 0xd0000000, outside RAM: a guest fault
 #                under kvmrun (status 100); QEMU drops the write and waits for ever
 #   s            every CPU spins, interrupts off: only a timeout or signal ends it
+#   o            APIC ID N-1 (the BSP when N = 1) writes 'x' to COM1 for ever, the
+#                BSP spins: an AP that floods a reader who never reads
 # An AP that has not checked in after 2^28 pauses: "cpu XX did not start",
 # status 3 (writes 1). A count of 0 or above 255: "bad cpu count", status 3.
 #
