@@ -154,3 +154,14 @@ time.sleep(60)' "$BATS_TEST_TMPDIR/fifo" &
 	run -143 wait "$pid"
 	[ "$(head -n 1 "$BATS_TEST_TMPDIR/err")" = "kvmrun: stopped by SIGTERM" ]
 }
+
+@test "four CPUs writing to COM1 at once, with no lock of their own: not a byte lost or doubled" {
+	local c
+	run -0 --separate-stderr timeout $((30 * TIME_SCALE)) "$KVMRUN" --cpus 4 --mode long --append c "$LONG"
+	[ "$stderr" = "" ]
+	# any interleaving of the four CPUs' letters; everything else exact
+	[ "$(printf '%s' "$output" | tr -d 'A-D')" = "$(expect 4)" ]
+	for c in A B C D; do
+		[ "$(printf '%s' "$output" | tr -cd "$c" | wc -c)" -eq 2000 ]
+	done
+}

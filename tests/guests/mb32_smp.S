@@ -20,6 +20,8 @@
 #   s            every CPU spins, interrupts off: only a timeout or signal ends it
 #   o            APIC ID N-1 (the BSP when N = 1) writes 'x' to COM1 for ever, the
 #                BSP spins: an AP that floods a reader who never reads
+#   c            every CPU at once, with no lock, writes 2000 bytes of 'A' + its
+#                APIC ID after the total line; then the BSP exits as for n
 # An AP that has not checked in after 2^28 pauses: "cpu XX did not start",
 # status 3 (writes 1). A count of 0 or above 255: "bad cpu count", status 3.
 #
