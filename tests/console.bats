@@ -100,6 +100,18 @@ run_guest() {
 	diff "$D/before.txt" "$D/after.txt"
 }
 
+@test "Ctrl-A x quits four CPUs spinning with interrupts off: status 130, the terminal as before" {
+	wait_file before.txt
+	run_guest "--cpus 4 --mode long --append s '$G/long_smp.bin'"
+	wait_pane "total=00061a80"
+	keys C-a x
+	wait_file status.txt
+	[ "$(cat "$D/status.txt")" = "130" ]
+	[ "$(cat "$D/err.txt")" = "kvmrun: quit (Ctrl-A x)" ]
+	wait_file after.txt
+	diff "$D/before.txt" "$D/after.txt"
+}
+
 @test "the terminal is restored when SIGTERM, SIGHUP, a timeout or a fault ends the run" {
 	wait_file before.txt
 	run_guest "'$G/spin.bin'"
