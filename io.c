@@ -73,13 +73,18 @@ bool io_batches(const struct io_bus *bus, uint16_t port)
 	return i && bus->devs[i - 1].batches_output;
 }
 
+void end_vfault(struct run_end *e, const char *fmt, va_list ap)
+{
+	e->kind = END_FAULT;
+	vsnprintf(e->why, sizeof e->why, fmt, ap);
+}
+
 enum io_result io_fault(struct io_bus *bus, const char *fmt, ...)
 {
 	va_list ap;
 
-	bus->end->kind = END_FAULT;
 	va_start(ap, fmt);
-	vsnprintf(bus->end->why, sizeof bus->end->why, fmt, ap);
+	end_vfault(bus->end, fmt, ap);
 	va_end(ap);
 	return IO_END;
 }

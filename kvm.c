@@ -199,11 +199,13 @@ static void cpuid_topology(struct kvm_cpuid_entry2 *e, unsigned id, unsigned ncp
 	}
 }
 
-/* This CPU's copy of the host's supported CPUID (c, read once), with its APIC ID. */
-static int set_cpuid(struct vm *vm, const struct vcpu *cpu, const struct kvm_cpuid2 *host)
+/*
+ * This CPU's copy of the host's supported CPUID (read once), with its APIC
+ * ID; deadline: KVM emulates the TSC-deadline timer.
+ */
+static int set_cpuid(struct vm *vm, const struct vcpu *cpu, const struct kvm_cpuid2 *host, bool deadline)
 {
 	size_t bytes = sizeof *host + host->nent * sizeof host->entries[0];
-	bool deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	struct kvm_cpuid2 *c = malloc(bytes);
 	int r;
 
@@ -304,7 +306,7 @@ static unsigned max_vcpus(const struct vm *vm)
 }
 
 /* vCPU i: its fd, run page, CPUID and MSRs. The fds come out consecutive (seccomp counts on it). */
-static int create_vcpu(struct vm *vm, unsigned i, const struct kvm_cpuid2 *cpuid)
+static int create_vcpu(struct vm *vm, unsigned i, const struct kvm_cpuid2 *cpuid, bool deadline)
 {
 	struct vcpu *cpu = &vm->cpu[i];
 
@@ -323,7 +325,7 @@ static int create_vcpu(struct vm *vm, unsigned i, const struct kvm_cpuid2 *cpuid
 	cpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
 	if (cpu->run == MAP_FAILED)
 		return ioctl_failed("mapping a vCPU's run structure");
-	if (set_cpuid(vm, cpu, cpuid) < 0)
+	if (set_cpuid(vm, cpu, cpuid, deadline) < 0)
 		return -1;
 	return set_msrs(vm, cpu);
 }
@@ -333,6 +335,7 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes, unsigned ncpus)
 	struct kvm_userspace_memory_region slot;
 	struct kvm_cpuid2 *cpuid;
 	unsigned phys_bits, most;
+	bool deadline;
 	char sz[32];
 	int size, r = 0;
 
@@ -403,8 +406,9 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes, unsigned ncpus)
 	vm->run_size = (size_t)size;
 	if (!(cpuid = supported_cpuid(vm, &phys_bits)))
 		return -1;
+	deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	for (unsigned i = 0; i < ncpus && r == 0; i++)
-		r = create_vcpu(vm, i, cpuid);
+		r = create_vcpu(vm, i, cpuid, deadline);
 	free(cpuid);
 	if (r < 0)
 		return -1;

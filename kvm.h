@@ -14,6 +14,7 @@
 #ifndef KVMRUN_KVM_H
 #define KVMRUN_KVM_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -310,6 +311,9 @@ int io_irq(struct io_bus *bus, unsigned gsi, bool level);
 
 /* io_batches: true if the device at port batches output (no flush needed). */
 bool io_batches(const struct io_bus *bus, uint16_t port);
+
+/* end_vfault: e becomes a guest fault with a printf-style summary (io_fault's and the run loop's). */
+void end_vfault(struct run_end *e, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* io_fault: record a guest fault with a printf-style summary; returns IO_END. */
 enum io_result io_fault(struct io_bus *bus, const char *fmt, ...)

@@ -85,9 +85,8 @@ static bool cpu_fault(struct vcpu *cpu, const char *fmt, ...)
 {
 	va_list ap;
 
-	cpu->end.kind = END_FAULT;
 	va_start(ap, fmt);
-	vsnprintf(cpu->end.why, sizeof cpu->end.why, fmt, ap);
+	end_vfault(&cpu->end, fmt, ap);
 	va_end(ap);
 	return true;
 }

@@ -32,6 +32,7 @@ set -uo pipefail
 export LC_ALL=C	# EPOCHREALTIME and printf %f with a '.'
 
 cd "$(dirname "$0")/.." || exit 1
+. bench/common.sh
 KVMRUN=${KVMRUN:-./kvmrun}
 QEMU=${BENCH_QEMU:-qemu-system-x86_64}
 RUNS=${BENCH_LINUX_RUNS:-5}
@@ -73,38 +74,13 @@ init_lines() {
 	awk -f tests/linux/init-lines.awk
 }
 
-abort() {
-	echo "aborted: $*"
-	exit 1
-}
-
-# ms_since T0: milliseconds from EPOCHREALTIME T0 to now.
-ms_since() {
-	local t1=$EPOCHREALTIME
-	awk -v a="$1" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }'
-}
-
-# summary FILE: "median min max" of the numbers in FILE, one a line.
-summary() {
-	sort -g "$1" | awk '{ v[NR] = $1 } END {
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
-}
-
 echo
 echo "Linux: Debian's kernel and a busybox initramfs (build/linux), start to poweroff, kvmrun against QEMU:"
 case $RUNS in
 ''|*[!0-9]*|0) echo "BENCH_LINUX_RUNS '$RUNS': not a whole number from 1 to 1000" >&2; exit 2 ;;
 esac
 [ "$RUNS" -le 1000 ] || { echo "BENCH_LINUX_RUNS '$RUNS': not a whole number from 1 to 1000" >&2; exit 2; }
-# As bench/bench: /dev/kvm must open for reading and writing (never created here).
-if ! [ -c /dev/kvm ]; then
-	echo "skipped: /dev/kvm: $([ -e /dev/kvm ] && echo "not a character device" || echo "No such file or directory")"
-	exit 0
-elif ! why=$( (exec 3<> /dev/kvm) 2>&1 ); then
-	echo "skipped: /dev/kvm: ${why##*: }"
-	exit 0
-fi
+kvm_or_skip
 [ -x "$KVMRUN" ] || abort "$KVMRUN is missing: run make (make bench does)"
 tests/linux/build.sh || abort "tests/linux/build.sh could not make the Linux images in $L (see above)"
 kver=$(cat build/testvm/kernel-version 2>/dev/null || echo "?")
@@ -161,7 +137,7 @@ for ((i = 0; i < RUNS; i++)); do
 		s=0
 		t0=$EPOCHREALTIME
 		timeout -k 5 "$HUNG" "${argv[@]}" < /dev/null > /dev/null 2> "$tmp/err.$n" || s=$?
-		ms=$(ms_since "$t0")
+		ms_since "$t0"
 		[ "$s" -eq 0 ] || { sed 's/^/  /' "$tmp/err.$n"; abort "${NAMES[n]} exited with status $s, not 0 (run $((i + 1)))"; }
 		echo "$ms" >> "$tmp/times.$n"
 	done
@@ -196,7 +172,7 @@ argv_of 0 --stats
 s=0
 t0=$EPOCHREALTIME
 timeout -k 5 "$HUNG" "${argv[@]}" < /dev/null > /dev/null 2> "$tmp/stats" || s=$?
-ms=$(ms_since "$t0")
+ms_since "$t0"
 [ "$s" -eq 0 ] || { sed 's/^/  /' "$tmp/stats"; abort "kvmrun --stats exited with status $s"; }
 awk -v wall="$ms" '
 	/^kvmrun: stats: [0-9]+ exits$/ { total = $3 }

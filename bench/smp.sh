@@ -50,6 +50,7 @@ set -uo pipefail
 export LC_ALL=C	# EPOCHREALTIME and printf %f with a '.'
 
 cd "$(dirname "$0")/.." || exit 1
+. bench/common.sh
 KVMRUN=${KVMRUN:-./kvmrun}
 RUNS=${BENCH_SMP_RUNS:-20}
 LINUX_RUNS=${BENCH_SMP_LINUX_RUNS:-3}
@@ -61,27 +62,6 @@ HELLO=guest/hello.bin
 SMP=tests/guests/long_smp.bin
 L=build/linux
 APPEND="console=ttyS0 quiet kvmrun.test=hello"
-
-abort() {
-	echo "aborted: $*"
-	exit 1
-}
-
-# ms_since T0: sets ms to the milliseconds from EPOCHREALTIME T0 to now. It
-# reads the clock first and forks nothing (a $(...) would count its fork).
-ms_since() {
-	local t1=$EPOCHREALTIME us
-	us=$((10#${t1/./} - 10#${1/./}))
-	printf -v ms '%d.%03d' $((us / 1000)) $((us % 1000))
-}
-
-# summary FILE DECIMALS: "median min max" of the numbers in FILE, one a line.
-summary() {
-	sort -g "$1" | awk -v d="$2" '{ v[NR] = $1 } END {
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		f = "%." d "f"
-		printf f " " f " " f "\n", m, v[1], v[NR] }'
-}
 
 # ratio A B: A / B to two decimals.
 ratio() {
@@ -107,14 +87,7 @@ case $LINUX in
 0|1) ;;
 *) echo "BENCH_SMP_LINUX '$LINUX': say 1 (boot Linux too, the default) or 0 (skip it)" >&2; exit 2 ;;
 esac
-# As bench/bench: /dev/kvm must open for reading and writing (never created here).
-if ! [ -c /dev/kvm ]; then
-	echo "skipped: /dev/kvm: $([ -e /dev/kvm ] && echo "not a character device" || echo "No such file or directory")"
-	exit 0
-elif ! why=$( (exec 3<> /dev/kvm) 2>&1 ); then
-	echo "skipped: /dev/kvm: ${why##*: }"
-	exit 0
-fi
+kvm_or_skip
 [ -x "$KVMRUN" ] || abort "$KVMRUN is missing: run make (make bench does)"
 [ -f "$HELLO" ] || abort "$HELLO is missing: run make (make bench does)"
 [ -f "$SMP" ] || abort "$SMP is missing: run make $SMP (make bench does; it needs tests/guests/long_smp.S)"

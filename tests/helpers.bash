@@ -93,3 +93,15 @@ tcg_int_gp() {
 kvmrun() {
 	timeout -k 2 "$(limit 30)" "$KVMRUN" "$@"
 }
+
+# hold_unread FIFO [SECONDS]: make FIFO and hold its read end open, with a one-page
+# pipe, never reading, for SECONDS (default 60); $holder is the holder's pid.
+hold_unread() {
+	mkfifo "$1"
+	python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
+time.sleep(int(sys.argv[2]))' "$1" "${2:-60}" &
+	holder=$!
+}

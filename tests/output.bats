@@ -66,14 +66,7 @@ PY
 }
 
 @test "a reader that never reads cannot hold kvmrun past --timeout" {
-	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	# Holds the read end open with a one-page pipe, and never reads.
-	python3 -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY)
-fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
-time.sleep(20)' "$BATS_TEST_TMPDIR/fifo" &
-	holder=$!
+	hold_unread "$BATS_TEST_TMPDIR/fifo" 20
 	run --separate-stderr bash -c 'timeout $((15 * TIME_SCALE)) "$KVMRUN" --timeout 0.5 "$G/flood.bin" > "$1"' _ "$BATS_TEST_TMPDIR/fifo"
 	kill "$holder"
 	[ "$status" -eq 124 ]

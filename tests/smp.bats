@@ -121,14 +121,7 @@ halting" ]
 }
 
 @test "an AP flooding a reader that never reads cannot hold kvmrun past --timeout (the blocked write is kicked)" {
-	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	# Holds the read end open with a one-page pipe, and never reads.
-	python3 -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY)
-fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
-time.sleep(600)' "$BATS_TEST_TMPDIR/fifo" &
-	holder=$!
+	hold_unread "$BATS_TEST_TMPDIR/fifo" 600
 	# long enough for the flood to fill the pipe and the console's buffer on any host
 	run --separate-stderr bash -c 'timeout $((60 * TIME_SCALE)) "$KVMRUN" --cpus 2 --mode long --timeout $((2 * TIME_SCALE)) --append o "$2" > "$1"' _ "$BATS_TEST_TMPDIR/fifo" "$LONG"
 	kill "$holder"
@@ -140,13 +133,7 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/fifo" &
 }
 
 @test "an AP flooding a reader that never reads: SIGTERM ends the run (143) within the one-second grace" {
-	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	python3 -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY)
-fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
-time.sleep(60)' "$BATS_TEST_TMPDIR/fifo" &
-	holder=$!
+	hold_unread "$BATS_TEST_TMPDIR/fifo" 60
 	"$KVMRUN" --cpus 4 --mode long --append o "$LONG" > "$BATS_TEST_TMPDIR/fifo" 2> "$BATS_TEST_TMPDIR/err" &
 	pid=$!
 	sleep $((2 * TIME_SCALE))
