@@ -10,6 +10,7 @@
 
 #include "kvm.h"
 #include "devices/devices.h"
+#include "devices/virtio.h"
 
 /* Where KVM may put the real-mode TSS on CPUs without unrestricted guest. */
 #define KVM_TSS_GPA 0xfffbd000ULL
@@ -422,6 +423,7 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes, unsigned ncpus)
 
 void vm_close(struct vm *vm)
 {
+	vm_stop_devices(vm);	/* their memory goes with the process: the threads must be gone first */
 	io_free(&vm->bus);
 	free(vm->pc);
 	vm->pc = NULL;
@@ -443,6 +445,25 @@ void vm_close(struct vm *vm)
 		munmap(vm->mem.host, vm->mem.size);
 	vm->mem.host = MAP_FAILED;
 	vm->vm_fd = vm->kvm_fd = -1;
+}
+
+int vm_attach_pci(struct vm *vm, const struct dev_spec *specs, unsigned n)
+{
+	if (n == 0)
+		return 0;
+	vm->pci = pcim_create(vm, specs, n);
+	return vm->pci ? 0 : -1;
+}
+
+int vm_start_devices(struct vm *vm)
+{
+	return vm->pci ? pcim_start(vm->pci) : 0;
+}
+
+void vm_stop_devices(struct vm *vm)
+{
+	if (vm->pci)
+		pcim_stop(vm->pci);
 }
 
 int vm_attach_devices(struct vm *vm, const char *cmdline)

@@ -34,6 +34,7 @@ enum {
 	EXIT_GUEST_FAULT = 100,  /* the guest crashed: fault, MMIO outside RAM, bad exit value */
 	EXIT_HOST = 102,         /* host or KVM failure: /dev/kvm, capability, ioctl, memory, output */
 	EXIT_BAD_GUEST = 104,    /* the guest file cannot be used: missing, empty, too large, overlapping */
+	EXIT_DISK_LOCKED = 106,  /* a --disk image is locked by another process */
 	EXIT_TIMEOUT = 124,      /* --timeout expired, as timeout(1) */
 	EXIT_SIGNAL_BASE = 128,  /* + N when ended by signal N; 128+SIGPIPE when stdout's reader left */
 };
@@ -328,6 +329,7 @@ struct uart {
 	uint8_t ier, iir_thri, lcr, mcr, scr, dll, dlm, fcr;
 	bool rx_hold;            /* the receive FIFO was reset: input waits for the driver */
 	uint64_t hold_since;     /* when (now_ns) */
+	bool no_input;           /* stdin feeds another device (hvc0): none reaches COM1 */
 };
 
 /* uart_attach: put a UART at base on the bus, feeding con. */
@@ -491,6 +493,15 @@ struct vm_shared {
 	bool joined;             /* main thread only: every AP thread joined */
 };
 
+/* What the user put on the PCI bus, in the order given (devices/virtio.h has struct disk). */
+enum dev_kind { DEV_DISK, DEV_VIRTIO_CONSOLE, DEV_VIRTIO_RNG, DEV_PVPANIC_PCI };
+struct disk;
+struct dev_spec {
+	enum dev_kind kind;
+	struct disk *disk;       /* DEV_DISK: opened and locked */
+};
+struct pci_machine;
+
 struct vm {
 	int kvm_fd, vm_fd;
 	int api_version;
@@ -508,6 +519,7 @@ struct vm {
 	bool stats_on, verbose;
 	bool irqchip;            /* in-kernel PIC, IOAPIC, LAPIC and PIT: HLT no longer exits */
 	struct pc_devices *pc;   /* the RTC, the i8042 (devices/devices.h) */
+	struct pci_machine *pci; /* the PCI bus and its devices (devices/virtio.h), NULL when none was asked for */
 	struct vm_stats stats;
 };
 
@@ -531,6 +543,17 @@ void vm_close(struct vm *vm);
  * (whose command line is cmdline, may be NULL). Returns 0 or -1 (reported).
  */
 int vm_attach_devices(struct vm *vm, const char *cmdline);
+
+/*
+ * vm_attach_pci: the PCI bus and the n devices of specs, in order (none: no
+ * bus at all, the guest's view unchanged). Needs vm->irqchip. Returns 0 or
+ * -1 (reported).
+ */
+int vm_attach_pci(struct vm *vm, const struct dev_spec *specs, unsigned n);
+
+/* vm_start_devices / vm_stop_devices: the PCI devices' threads (before seccomp; stop is idempotent). */
+int vm_start_devices(struct vm *vm);
+void vm_stop_devices(struct vm *vm);
 
 /*
  * vm_start_aps: create one thread per application processor, with every
@@ -749,9 +772,18 @@ bool vcpu_asleep_for_good(int vcpu_fd);
  * reads of stdin, writes of stdout and stderr, poll, the timers, signal
  * return, futexes and kicks between threads, memory release, and exit; mmap and mprotect never executable.
  * x86-64 only (x32 and other ABIs are killed); any other call kills the
- * process. Returns 0, or -1 (reported).
+ * process. With PCI devices also: reads, writes, positioned I/O, fdatasync and
+ * fallocate on their descriptors (eventfds and disk images), getrandom, and
+ * the MSI route and ioeventfd ioctls on vm_fd. Returns 0, or -1 (reported).
  */
-int seccomp_install(int first_vcpu_fd, unsigned ncpus, int vm_fd);
+struct sandbox {
+	int first_vcpu_fd;
+	unsigned ncpus;
+	int vm_fd;               /* -1: none */
+	int dev_fd_lo;           /* the PCI devices' descriptors: [dev_fd_lo, dev_fd_lo + ndev_fds) */
+	unsigned ndev_fds;       /* 0: no PCI devices */
+};
+int seccomp_install(const struct sandbox *sb);
 
 /* ---- dump.c ---- */
 

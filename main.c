@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "devices/virtio.h"
 #include "boot/boot.h"
 #include "devices/devices.h"
 
-enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX };
+enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX, OPT_DISK, OPT_DEVICE };
 
 #define USAGE "usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)"
 
@@ -33,6 +34,11 @@ struct options {
 	unsigned nmods;
 	struct file_buf initrd;		/* Linux: the --initrd file, if one */
 	char cmdline[LINUX_CMDLINE_MAX];	/* Linux: --append and the defaults kvmrun adds */
+	/* --disk and --device, in the order given: the PCI devices. */
+	struct dev_spec devs[PCI_MAX_SLOTS - 1];
+	unsigned ndevs;
+	struct disk disks[PCI_MAX_SLOTS - 1];
+	unsigned ndisks;
 };
 
 static void help(void)
@@ -204,6 +210,38 @@ static void add_module(struct options *o, const char *opt, char *arg, bool qemu_
 	} while (text);
 }
 
+/* The --device names, each at most once. */
+static const struct { const char *name; enum dev_kind kind; } device_names[] = {
+	{ "virtio-console", DEV_VIRTIO_CONSOLE }, { "virtio-rng", DEV_VIRTIO_RNG }, { "pvpanic-pci", DEV_PVPANIC_PCI },
+};
+
+/* --disk FILE[,OPTS] or --device NAME: the next PCI device. */
+static void add_device(struct options *o, const char *opt, char *arg, bool disk)
+{
+	char why[160];
+	unsigned i;
+
+	if (o->ndevs == sizeof o->devs / sizeof o->devs[0])
+		bad_value(opt, arg, "too many PCI devices (at most 31 --disk and --device together)");
+	if (disk) {
+		char *text = strdup(arg);
+
+		if (!text || disk_parse(text, &o->disks[o->ndisks], why, sizeof why) < 0)
+			bad_value(opt, arg, text ? why : "out of memory");
+		o->devs[o->ndevs++] = (struct dev_spec){ .kind = DEV_DISK, .disk = &o->disks[o->ndisks++] };
+		return;
+	}
+	for (i = 0; i < sizeof device_names / sizeof device_names[0]; i++)
+		if (strcmp(arg, device_names[i].name) == 0)
+			break;
+	if (i == sizeof device_names / sizeof device_names[0])
+		bad_value(opt, arg, "not one of virtio-console, virtio-rng, pvpanic-pci");
+	for (unsigned k = 0; k < o->ndevs; k++)
+		if (o->devs[k].kind == device_names[i].kind)
+			bad_value(opt, arg, "given twice (one of each device at most)");
+	o->devs[o->ndevs++] = (struct dev_spec){ .kind = device_names[i].kind };
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longs[] = {
@@ -223,6 +261,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
 		{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *why;
@@ -276,6 +316,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_SANDBOX:
 			o->no_sandbox = true;
+			break;
+		case OPT_DISK:
+		case OPT_DEVICE:
+			add_device(o, c == OPT_DISK ? "--disk" : "--device", optarg, c == OPT_DISK);
 			break;
 		case 't':
 			if (parse_seconds(optarg, &o->timeout_ns, &why) < 0)
@@ -432,6 +476,8 @@ static void verbose_setup(const struct vm *vm, const struct options *o, const st
 		vm->irqchip ? "in the kernel (--irqchip): HLT waits for an interrupt, or ends the run when interrupts are off"
 			    : "absent: HLT ends the run");
 	vm_verbose_cpus(vm, stderr);
+	if (vm->pci)
+		pcim_verbose(vm->pci, stderr);
 	dump_regs_brief(&vm->cpu[0], stderr);
 }
 
@@ -453,7 +499,7 @@ static bool has_word(const char *s, const char *word)
  */
 static int plan_linux(struct options *o, const struct file_buf *guest, enum image_format fmt)
 {
-	struct linux_params lp = { .cmdline = o->cmdline, .ncpus = o->cpus };
+	struct linux_params lp = { .cmdline = o->cmdline, .ncpus = o->cpus, .pci = o->ndevs > 0 };
 	const char *what = fmt == FORMAT_LINUX ? "a Linux bzImage" : "a vmlinux with a PVH entry";
 	uint32_t pvh;
 	char why[320];
@@ -512,6 +558,9 @@ static int plan(struct options *o, const struct file_buf *guest, enum image_form
 	if (o->cpus > 1 && o->irqchip == 0)
 		usage_error("--no-irqchip: --cpus %u needs the in-kernel interrupt controllers "
 			    "(the other CPUs wait for INIT and SIPI in their LAPICs)", o->cpus);
+	if (o->ndevs && o->irqchip == 0)
+		usage_error("--no-irqchip: PCI devices (--disk, --device) interrupt through MSI-X, which needs "
+			    "the in-kernel interrupt controllers");
 	if (*fmt == FORMAT_LINUX || *fmt == FORMAT_PVH)
 		return plan_linux(o, guest, *fmt);
 	if (*fmt == FORMAT_MULTIBOOT && mb_find(guest, &h) < 0) {
@@ -557,7 +606,7 @@ static int plan(struct options *o, const struct file_buf *guest, enum image_form
 		add_module(o, o->modargs[i].initrd ? "--initrd" : "--module", o->modargs[i].arg,
 			   o->modargs[i].initrd);
 	if (o->irqchip < 0)
-		o->irqchip = *fmt == FORMAT_MULTIBOOT || o->cpus > 1;
+		o->irqchip = *fmt == FORMAT_MULTIBOOT || o->cpus > 1 || o->ndevs;
 	return 0;
 }
 
@@ -583,7 +632,7 @@ static int load(struct vm *vm, const struct options *o, const struct file_buf *g
 	case FORMAT_LINUX:
 	case FORMAT_PVH:
 		lp = (struct linux_params){ .cmdline = o->cmdline, .initrd = o->initrd.data ? &o->initrd : NULL,
-					    .ncpus = o->cpus };
+					    .ncpus = o->cpus, .pci = o->ndevs > 0 };
 		if (fmt == FORMAT_LINUX)
 			r = linux_load(&vm->mem, guest, &lp, img, e, why, sizeof why);
 		else if (pvh_entry(guest, &pvh))
@@ -626,6 +675,7 @@ int main(int argc, char **argv)
 	struct image img;
 	struct cpu_entry entry;
 	enum image_format fmt;
+	struct sandbox sb;
 	int status = EXIT_HOST;
 
 	vm.stats.start_ns = now_ns();
@@ -648,6 +698,9 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < o.nmods; i++)
 		if (file_map(o.mods[i].file.path, "module", true, &o.mods[i].file, &status) < 0)
 			return status;
+	for (unsigned i = 0; i < o.ndisks; i++)
+		if (disk_open(&o.disks[i], &status) < 0)
+			return status;
 
 	vm.stats_on = o.stats;
 	vm.verbose = o.verbose;
@@ -665,7 +718,7 @@ int main(int argc, char **argv)
 		file_unmap(&o.initrd);
 	file_unmap(&guest);
 	if (cpu_setup(&vm, o.mode, &entry) < 0 || vm_attach_devices(&vm, o.append) < 0 ||
-	    stop_init(vm.cpu[0].run) < 0)
+	    vm_attach_pci(&vm, o.devs, o.ndevs) < 0 || stop_init(vm.cpu[0].run) < 0)
 		goto out;
 	if (o.verbose)
 		verbose_setup(&vm, &o, &img);
@@ -681,9 +734,18 @@ int main(int argc, char **argv)
 		vm.vm_fd = -1;
 	}
 	/* The APs' threads exist before the filter, which TSYNC puts on every thread. */
-	if (vm_start_aps(&vm) < 0)
+	if (vm_start_aps(&vm) < 0 || vm_start_devices(&vm) < 0) {
+		vm_stop_devices(&vm);
+		vm_stop_aps(&vm);
 		goto out;
-	if (!o.no_sandbox && seccomp_install(vm.cpu[0].fd, vm.ncpus, vm.vm_fd) < 0) {
+	}
+	sb = (struct sandbox){ .first_vcpu_fd = vm.cpu[0].fd, .ncpus = vm.ncpus, .vm_fd = vm.vm_fd, .dev_fd_lo = -1 };
+	if (vm.pci) {
+		sb.dev_fd_lo = vm.pci->fd_lo;
+		sb.ndev_fds = (unsigned)(vm.pci->fd_hi - vm.pci->fd_lo + 1);
+	}
+	if (!o.no_sandbox && seccomp_install(&sb) < 0) {
+		vm_stop_devices(&vm);
 		vm_stop_aps(&vm);
 		goto out;
 	}

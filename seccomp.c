@@ -116,6 +116,26 @@ static void allow_ioctls(struct prog *p, int first, unsigned nfds, const unsigne
 	emit(p, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
 }
 
+/* if (nr == sys && lo <= arg0 < lo + n) allow; A keeps the syscall number otherwise. */
+static void allow_fd_range(struct prog *p, unsigned sys, int lo, unsigned n)
+{
+	emit(p, (struct sock_filter)JEQ(sys, 0, 5));
+	emit(p, (struct sock_filter)LD(ARG_LO(0)));
+	emit(p, (struct sock_filter)JGE((unsigned)lo, 0, 2));
+	emit(p, (struct sock_filter)JGE((unsigned)lo + n, 1, 0));
+	emit(p, (struct sock_filter)ALLOW);
+	emit(p, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
+}
+
+/* What the PCI devices' threads do on their own descriptors: eventfds, disk images. */
+static const unsigned device_calls[] = {
+	SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
+	SYS_fdatasync, SYS_fallocate,
+};
+
+/* The VM ioctls of the PCI devices at run time: MSI routes follow the guest, ioeventfds follow a moved BAR. */
+static const unsigned long pci_vm_ioctls[] = { KVM_IRQ_LINE, KVM_SET_GSI_ROUTING, KVM_IOEVENTFD };
+
 /* mmap and mprotect, never with PROT_EXEC: nothing becomes executable on the host. */
 static void allow_no_exec(struct prog *p, unsigned sys)
 {
@@ -129,8 +149,10 @@ static void allow_no_exec(struct prog *p, unsigned sys)
 /* The VM ioctl devices use to drive an interrupt line (io_irq). */
 static const unsigned long vm_ioctls[] = { KVM_IRQ_LINE };
 
-int seccomp_install(int first_vcpu_fd, unsigned ncpus, int vm_fd)
+int seccomp_install(const struct sandbox *sb)
 {
+	int first_vcpu_fd = sb->first_vcpu_fd, vm_fd = sb->vm_fd;
+	unsigned ncpus = sb->ncpus;
 	struct prog p = { .n = 0 };
 	struct sock_fprog fprog;
 
@@ -143,8 +165,14 @@ int seccomp_install(int first_vcpu_fd, unsigned ncpus, int vm_fd)
 	emit(&p, (struct sock_filter)KILL);
 
 	allow_ioctls(&p, first_vcpu_fd, ncpus, vcpu_ioctls, sizeof vcpu_ioctls / sizeof vcpu_ioctls[0]);
-	if (vm_fd >= 0)
+	if (vm_fd >= 0 && sb->ndev_fds)
+		allow_ioctls(&p, vm_fd, 1, pci_vm_ioctls, sizeof pci_vm_ioctls / sizeof pci_vm_ioctls[0]);
+	else if (vm_fd >= 0)
 		allow_ioctls(&p, vm_fd, 1, vm_ioctls, sizeof vm_ioctls / sizeof vm_ioctls[0]);
+	for (unsigned i = 0; sb->ndev_fds && i < sizeof device_calls / sizeof device_calls[0]; i++)
+		allow_fd_range(&p, device_calls[i], sb->dev_fd_lo, sb->ndev_fds);
+	if (sb->ndev_fds)
+		allow_nr(&p, SYS_getrandom);
 	allow_ioctls(&p, STDIN_FILENO, 1, tty_ioctls, sizeof tty_ioctls / sizeof tty_ioctls[0]);
 	allow_fd(&p, SYS_read, STDIN_FILENO);
 	allow_fd(&p, SYS_write, STDOUT_FILENO);

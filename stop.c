@@ -31,7 +31,7 @@ static struct kvm_run *run_page;
  * reader that does not read), and only a signal to that thread ends the write.
  * Written by CPU 0's thread, read by its handler: no other thread touches it.
  */
-static pthread_t kick_threads[VM_MAX_CPUS];
+static pthread_t kick_threads[VM_MAX_CPUS + 32];	/* the APs and the device threads (one per PCI slot at most) */
 static int nkick;
 static int got_signal, got_timeout, got_flush, flush_armed, flush_periodic;
 static timer_t timeout_timer, flush_timer;
@@ -57,7 +57,7 @@ void stop_watch_thread(pthread_t t)
 {
 	int n = LOAD(nkick);
 
-	if (n < VM_MAX_CPUS) {
+	if (n < (int)(sizeof kick_threads / sizeof kick_threads[0])) {
 		kick_threads[n] = t;
 		STORE(nkick, n + 1);
 	}

@@ -26,7 +26,7 @@
 
 static bool rx_ready(struct uart *u)
 {
-	if (u->mcr & UART_MCR_LOOP)
+	if ((u->mcr & UART_MCR_LOOP) || u->no_input)
 		return false;	/* loopback bytes are not modelled; input is stdin only */
 	if (u->rx_hold && !(u->ier & UART_IER_RDI) && now_ns() - u->hold_since < UART_RX_HOLD_NS)
 		return false;

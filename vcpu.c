@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "kvm.h"
+#include "devices/virtio.h"
 
 static const char *const exit_names[] = {
 	[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
@@ -140,11 +141,18 @@ static bool on_hlt(struct vcpu *cpu)
 
 static bool on_mmio(struct vcpu *cpu)
 {
-	const struct kvm_run *r = cpu->run;
+	struct kvm_run *r = cpu->run;
 	uint64_t v = 0;
 	unsigned len = r->mmio.len <= 8 ? r->mmio.len : 8;
 	char ram[80];
 
+	if (cpu->vm->pci) {	/* a device's BAR: handled without the bus lock, under the device's own */
+		int done = mmio_access(&cpu->vm->pci->mmio, &cpu->vm->shared.lock, r->mmio.phys_addr, r->mmio.data,
+				       len, r->mmio.is_write, &cpu->end);
+
+		if (done >= 0)
+			return done == IO_END;
+	}
 	memcpy(&v, r->mmio.data, len);
 	ram_str(cpu->vm->mem.size, ram, sizeof ram);
 	if (r->mmio.is_write)
@@ -447,6 +455,7 @@ void vm_run(struct vm *vm, uint64_t timeout_ns)
 	pthread_cond_broadcast(&vm->shared.cond);
 	pthread_mutex_unlock(&vm->shared.lock);
 	cpu_loop(&vm->cpu[0]);
+	vm_stop_devices(vm);	/* each takes what its guest driver handed over, output included, then leaves */
 	vm_stop_aps(vm);
 	if (vm->end.kind == END_NONE)	/* cannot happen: a loop leaves only when the run ends */
 		vm->end.kind = END_HOST;
@@ -502,6 +511,8 @@ void vm_report_stats(const struct vm *vm, FILE *f)
 		report_exits(f, who, vm->cpu[c].stats.exits);
 		fprintf(f, "kvmrun: stats:   time in KVM_RUN %.6f s\n", vm->cpu[c].stats.run_ns / 1e9);
 	}
+	if (vm->pci)
+		pcim_stats(vm->pci, f);
 	fprintf(f, "kvmrun: stats: time in KVM_RUN %.6f s of %.6f s total (%.1f%%); setup %.6f s\n",
 		run_ns / 1e9, vm->stats.total_ns / 1e9,
 		vm->stats.total_ns ? 100.0 * (double)run_ns / ((double)vm->stats.total_ns * vm->ncpus) : 0.0,

@@ -12,6 +12,7 @@
 
 #include "boot.h"
 #include "../devices/devices.h"
+#include "../devices/pci.h"
 
 #define SDT_HEADER     36
 #define RSDP_SIZE      36
@@ -33,22 +34,111 @@ enum {
 	AT_END = 0xa00,
 };
 
-/*
- * The DSDT's AML: Name (\_S5, Package () { 5, 5, 0, 0 }) and
- * Scope (\_SB) { Device (PEVT) { Name (_HID, "QEMU0001")
- * Name (_CRS, ResourceTemplate () { IO (Decode16, 0x0505, 0x0505, 1, 1) }) } }
- */
-static const uint8_t dsdt_aml[] = {
+/* The DSDT's AML: Name (\_S5, Package () { 5, 5, 0, 0 }). */
+static const uint8_t aml_s5[] = {
 	0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,		/* Name, Package, PkgLength 8, 4 elements */
 	0x0a, ACPI_S5_TYPE, 0x0a, ACPI_S5_TYPE, 0x00, 0x00,	/* SLP_TYPa, SLP_TYPb, reserved */
-	0x10, 0x2f, '\\', '_', 'S', 'B', '_',			/* Scope, PkgLength 47 */
-	0x5b, 0x82, 0x27, 'P', 'E', 'V', 'T',			/* Device, PkgLength 39 */
+};
+
+/*
+ * Device (PEVT) { Name (_HID, "QEMU0001")
+ * Name (_CRS, ResourceTemplate () { IO (Decode16, 0x0505, 0x0505, 1, 1) }) }, without the Device op.
+ */
+static const uint8_t aml_pevt[] = {
+	'P', 'E', 'V', 'T',
 	0x08, '_', 'H', 'I', 'D', 0x0d, 'Q', 'E', 'M', 'U', '0', '0', '0', '1', 0x00,
 	0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a,	/* Buffer, PkgLength 13, size 10 */
 	0x47, 0x01, 0x05, 0x05, 0x05, 0x05, 0x01, 0x01,		/* I/O port 0x505, 1 byte */
 	0x79, 0x00,						/* end tag */
 };
 
+/*
+ * Device (PCI0) { Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0) Name (_CRS,
+ * ResourceTemplate () { bus 0; ports 0xcf8-0xcff consumed; ports 0-0xcf7 and
+ * 0xd00-0xffff and memory PCI_MMIO_START..PCI_MMIO_END-1 passed on }) },
+ * without the Device op and the _CRS buffer's PkgLength (see pci_root()).
+ */
+static const uint8_t aml_pci_head[] = {
+	'P', 'C', 'I', '0',
+	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03,	/* EisaId ("PNP0A03") */
+	0x08, '_', 'U', 'I', 'D', 0x00,
+	0x08, '_', 'C', 'R', 'S', 0x11,				/* Name (_CRS, Buffer: PkgLength follows */
+};
+static const uint8_t aml_pci_crs[] = {
+	/* WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, 0, 0, 0, 1) */
+	0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+	/* IO (Decode16, 0xcf8, 0xcf8, 1, 8): the configuration ports */
+	0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08,
+	/* WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0, 0, 0xcf7, 0, 0xcf8) */
+	0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0x00, 0x00, 0x00, 0x00, 0xf7, 0x0c, 0x00, 0x00, 0xf8, 0x0c,
+	/* WordIO (..., 0, 0xd00, 0xffff, 0, 0xf300) */
+	0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0x00, 0x00, 0x00, 0x0d, 0xff, 0xff, 0x00, 0x00, 0x00, 0xf3,
+	/* DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0, min, max, 0, len) */
+	0x87, 0x17, 0x00, 0x00, 0x0c, 0x01, 0x00, 0x00, 0x00, 0x00,
+	(uint8_t)PCI_MMIO_START, (uint8_t)(PCI_MMIO_START >> 8), (uint8_t)(PCI_MMIO_START >> 16),
+	(uint8_t)(PCI_MMIO_START >> 24),
+	(uint8_t)(PCI_MMIO_END - 1), (uint8_t)((PCI_MMIO_END - 1) >> 8), (uint8_t)((PCI_MMIO_END - 1) >> 16),
+	(uint8_t)((PCI_MMIO_END - 1) >> 24),
+	0x00, 0x00, 0x00, 0x00,
+	(uint8_t)(PCI_MMIO_END - PCI_MMIO_START), (uint8_t)((PCI_MMIO_END - PCI_MMIO_START) >> 8),
+	(uint8_t)((PCI_MMIO_END - PCI_MMIO_START) >> 16), (uint8_t)((PCI_MMIO_END - PCI_MMIO_START) >> 24),
+	0x79, 0x00,						/* end tag */
+};
+
+/* An AML PkgLength for n bytes of contents after it, at p: its own size (1 or 2 bytes; n < 4094). */
+static unsigned pkglen(uint8_t *p, unsigned n)
+{
+	if (n + 1 < 0x40) {
+		p[0] = (uint8_t)(n + 1);
+		return 1;
+	}
+	p[0] = (uint8_t)(0x40 | ((n + 2) & 0xf));
+	p[1] = (uint8_t)((n + 2) >> 4);
+	return 2;
+}
+
+static size_t put(uint8_t *p, const void *src, size_t n)
+{
+	memcpy(p, src, n);
+	return n;
+}
+
+/* Device (NAME) { body }: the op, its PkgLength, then body (the name first). */
+static size_t device(uint8_t *p, const uint8_t *body, size_t n)
+{
+	size_t k = 0;
+
+	p[k++] = 0x5b;
+	p[k++] = 0x82;
+	k += pkglen(p + k, (unsigned)n);
+	return k + put(p + k, body, n);
+}
+
+/* The PCI root bridge's device body, into p (room for 160 bytes); its size. */
+static size_t pci_root(uint8_t *p)
+{
+	size_t k = put(p, aml_pci_head, sizeof aml_pci_head);
+
+	k += pkglen(p + k, 2 + sizeof aml_pci_crs);
+	p[k++] = 0x0a;				/* BufferSize: ByteConst */
+	p[k++] = sizeof aml_pci_crs;
+	return k + put(p + k, aml_pci_crs, sizeof aml_pci_crs);
+}
+
+/* The whole DSDT body: \_S5, then Scope (\_SB) with the pvpanic device and, with pci, the root bridge. */
+static size_t dsdt_body(uint8_t *p, bool pci)
+{
+	uint8_t devs[320], root[160];
+	size_t n = device(devs, aml_pevt, sizeof aml_pevt), k;
+
+	if (pci)
+		n += device(devs + n, root, pci_root(root));
+	k = put(p, aml_s5, sizeof aml_s5);
+	p[k++] = 0x10;				/* Scope */
+	k += pkglen(p + k, (unsigned)(4 + n));
+	k += put(p + k, "\\_SB_", 5);
+	return k + put(p + k, devs, n);
+}
 
 /* A system description table's header; the checksum is set by seal(). */
 static void header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
@@ -79,19 +169,20 @@ static void gas_port(uint8_t *g, uint16_t port)
 	put64(g + 4, port);
 }
 
-int acpi_write(const struct guest_mem *m, unsigned ncpus)
+int acpi_write(const struct guest_mem *m, unsigned ncpus, bool pci)
 {
 	uint8_t *base = guest_range(m, GUEST_ACPI, AT_END), *t, *e;
 	uint32_t madt_len = SDT_HEADER + 8 + ncpus * 8 + 12 + 6;
+	size_t n;
 
 	if (!base || ncpus == 0 || ncpus > BOOT_MAX_CPUS || AT_MADT + madt_len > AT_DSDT)
 		return -1;
 	memset(base, 0, AT_END);
 
 	t = base + AT_DSDT;
-	header(t, "DSDT", SDT_HEADER + sizeof dsdt_aml, 2);
-	memcpy(t + SDT_HEADER, dsdt_aml, sizeof dsdt_aml);
-	seal(t, SDT_HEADER + sizeof dsdt_aml);
+	n = dsdt_body(t + SDT_HEADER, pci);	/* at most 300 bytes: inside AT_END */
+	header(t, "DSDT", (uint32_t)(SDT_HEADER + n), 2);
+	seal(t, (uint32_t)(SDT_HEADER + n));
 
 	t = base + AT_MADT;
 	header(t, "APIC", madt_len, 5);

@@ -48,6 +48,7 @@ struct linux_params {
 	const char *cmdline;               /* the whole command line, never NULL */
 	const struct file_buf *initrd;     /* NULL: none */
 	unsigned ncpus;                    /* CPUs the MP table names */
+	bool pci;                          /* the DSDT names the PCI host bridge (devices were asked for) */
 };
 
 /*
@@ -122,9 +123,10 @@ int mptable_write(const struct guest_mem *m, unsigned ncpus);
 /*
  * acpi_write: the RSDP at GUEST_ACPI, an XSDT, a hardware-reduced FADT (the
  * reset register is the i8042's, 0xfe to port 0x64), a MADT for ncpus CPUs and
- * the IOAPIC, and a DSDT naming the pvpanic device at port 0x505. Returns 0,
+ * the IOAPIC, and a DSDT naming the pvpanic device at port 0x505 and, with
+ * pci, the PCI root bridge (PNP0A03) with its bus, port and memory windows. Returns 0,
  * or -1 if RAM lacks the room.
  */
-int acpi_write(const struct guest_mem *m, unsigned ncpus);
+int acpi_write(const struct guest_mem *m, unsigned ncpus, bool pci);
 
 #endif

@@ -211,7 +211,7 @@ int linux_load(const struct guest_mem *m, const struct file_buf *kernel, const s
 	if (bz_plan(kernel, m->size, p, &bz, &initrd, why, len) < 0)
 		return -1;
 	if (!bp || !(dst = guest_range(m, LINUX_LOAD, bz.kernel_size)) || put_cmdline(m, p->cmdline, why, len) < 0 ||
-	    mptable_write(m, p->ncpus) < 0 || acpi_write(m, p->ncpus) < 0)
+	    mptable_write(m, p->ncpus) < 0 || acpi_write(m, p->ncpus, p->pci) < 0)
 		return why_fail(why, len, "RAM is too small for the boot data below 1 MiB; raise --mem");
 
 	memcpy(dst, kernel->data + bz.kernel_off, bz.kernel_size);
@@ -349,7 +349,7 @@ int pvh_load(const struct guest_mem *m, const struct file_buf *kernel, uint32_t 
 				     PVH_INITRD_END, why, len);
 	if (put_cmdline(m, p->cmdline, why, len) < 0)
 		return -1;
-	if (mptable_write(m, p->ncpus) < 0 || acpi_write(m, p->ncpus) < 0)
+	if (mptable_write(m, p->ncpus) < 0 || acpi_write(m, p->ncpus, p->pci) < 0)
 		return why_fail(why, len, "RAM is too small for the boot data below 1 MiB; raise --mem");
 	if (isize)
 		memcpy(guest_range(m, initrd, isize), p->initrd->data, isize);

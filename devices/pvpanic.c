@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "devices.h"
+#include "pci.h"
 
 #define PVPANIC_PANICKED     0x01
 #define PVPANIC_CRASH_LOADED 0x02
@@ -23,17 +24,23 @@ static enum io_result pvpanic_in(struct io_bus *bus, void *dev, uint16_t port, u
 	return IO_OK;
 }
 
-static enum io_result pvpanic_out(struct io_bus *bus, void *dev, uint16_t port, unsigned size, uint32_t val)
+/* An event written by the guest: a panic ends the run; where says which register took it. */
+static enum io_result event(struct run_end *end, uint8_t v, const char *where)
 {
-	uint8_t v = (uint8_t)val;
-
-	(void)dev, (void)size;
 	if (!(v & PVPANIC_PANICKED))
 		return IO_OK;	/* crash loaded (a kdump kernel runs on), or no known event */
-	bus->end->kind = END_PANIC;
-	snprintf(bus->end->why, sizeof bus->end->why,
-		 "the guest kernel panicked (pvpanic event 0x%x at port 0x%x)", v, port);
+	end->kind = END_PANIC;
+	snprintf(end->why, sizeof end->why, "the guest kernel panicked (pvpanic event 0x%x at %s)", v, where);
 	return IO_END;
+}
+
+static enum io_result pvpanic_out(struct io_bus *bus, void *dev, uint16_t port, unsigned size, uint32_t val)
+{
+	char where[16];
+
+	(void)dev, (void)size;
+	snprintf(where, sizeof where, "port 0x%x", port);
+	return event(bus->end, (uint8_t)val, where);
 }
 
 int pvpanic_attach(struct io_bus *bus)
@@ -43,4 +50,29 @@ int pvpanic_attach(struct io_bus *bus)
 	};
 
 	return io_attach(bus, &d);
+}
+
+/*
+ * QEMU's pvpanic-pci (1b36:0011): the same register, the first byte of a
+ * memory BAR. Linux's pvpanic-pci driver reads the events there and writes
+ * the panic to it.
+ */
+static enum io_result pvpanic_mmio(void *dev, uint64_t off, uint8_t *data, unsigned len, bool write,
+				   struct run_end *end)
+{
+	(void)dev, (void)len;
+	if (!write) {
+		if (off == 0)
+			data[0] = PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
+		return IO_OK;
+	}
+	return off == 0 ? event(end, data[0], "pvpanic-pci") : IO_OK;
+}
+
+int pvpanic_pci_add(struct pci_bus *pb)
+{
+	static struct pci_dev d = { .name = "pvpanic-pci" };
+
+	pci_header(&d, 0x1b36, 0x0011, 0x088000, 1, 0x1af4, 0x1100, 0x1000);
+	return pci_plug(pb, &d, pvpanic_mmio, NULL);
 }

@@ -1,0 +1,221 @@
+/*
+ * PCI bus 0 behind configuration mechanism #1: CONFIG_ADDRESS at 0xcf8
+ * (32-bit accesses only, as on a PC), CONFIG_DATA at 0xcfc-0xcff (every
+ * width, at the byte the low address bits select). 00:00.0 is a host bridge
+ * (Linux accepts mechanism #1 only when it finds one); the devices follow in
+ * the order they were given. kvmrun places each device's one memory BAR in
+ * the 32-bit hole, as firmware would, and follows the guest when it moves or
+ * disables it. No INTx: every device interrupts through MSI-X.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <linux/pci_regs.h>
+
+#include "pci.h"
+
+static void put16c(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static void put32c(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static uint16_t get16c(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static uint32_t get32c(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+void pci_header(struct pci_dev *d, uint16_t vendor, uint16_t device, uint32_t class, uint8_t rev,
+		uint16_t subvendor, uint16_t subdevice, uint64_t bar_size)
+{
+	memset(d->cfg, 0, sizeof d->cfg);
+	memset(d->wmask, 0, sizeof d->wmask);
+	put16c(d->cfg + PCI_VENDOR_ID, vendor);
+	put16c(d->cfg + PCI_DEVICE_ID, device);
+	d->cfg[PCI_REVISION_ID] = rev;
+	d->cfg[PCI_CLASS_PROG] = (uint8_t)class;
+	put16c(d->cfg + PCI_CLASS_DEVICE, (uint16_t)(class >> 8));
+	d->cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
+	put16c(d->cfg + PCI_SUBSYSTEM_VENDOR_ID, subvendor);
+	put16c(d->cfg + PCI_SUBSYSTEM_ID, subdevice);
+	put16c(d->wmask + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	d->wmask[PCI_INTERRUPT_LINE] = 0xff;
+	d->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
+	d->wmask[PCI_LATENCY_TIMER] = 0xff;
+	d->bar_size = bar_size;
+	if (bar_size) {
+		put32c(d->cfg + PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_32);
+		put32c(d->wmask + PCI_BASE_ADDRESS_0, (uint32_t)~(bar_size - 1));
+	}
+}
+
+unsigned pci_add_cap(struct pci_dev *d, uint8_t id, unsigned len)
+{
+	unsigned at = d->cap_end ? (d->cap_end + 3) & ~3u : 0x40;
+
+	if (len < 2 || at + len > sizeof d->cfg)
+		return 0;
+	d->cfg[at] = id;
+	d->cfg[at + 1] = 0;
+	if (d->cap_last)
+		d->cfg[d->cap_last + 1] = (uint8_t)at;
+	else
+		d->cfg[PCI_CAPABILITY_LIST] = (uint8_t)at;
+	put16c(d->cfg + PCI_STATUS, get16c(d->cfg + PCI_STATUS) | PCI_STATUS_CAP_LIST);
+	d->cap_last = (uint16_t)at;
+	d->cap_end = (uint16_t)(at + len);
+	return at;
+}
+
+unsigned pci_add_msix(struct pci_dev *d, unsigned nvec, uint32_t table_off, uint32_t pba_off)
+{
+	unsigned at = pci_add_cap(d, PCI_CAP_ID_MSIX, PCI_CAP_MSIX_SIZEOF);
+
+	if (!at || nvec == 0 || nvec > 2048)
+		return 0;
+	put16c(d->cfg + at + PCI_MSIX_FLAGS, (uint16_t)(nvec - 1));
+	put16c(d->wmask + at + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	put32c(d->cfg + at + PCI_MSIX_TABLE, table_off);	/* BIR 0 */
+	put32c(d->cfg + at + PCI_MSIX_PBA, pba_off);
+	d->msix_cap = (uint16_t)at;
+	return at;
+}
+
+/* Where BAR 0 decodes now: follow the guest's writes to it and to the command register. */
+static void update_bar(struct pci_bus *pb, struct pci_dev *d)
+{
+	uint64_t base = get32c(d->cfg + PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_MEM_MASK;
+	bool on = d->bar_size && (get16c(d->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY) && base != 0;
+
+	if (on == d->bar_on && (!on || base == d->bar_base))
+		return;
+	d->bar_on = on;
+	if (on)
+		d->bar_base = base;
+	mmio_move(pb->mmio, d->mmio, base, on);
+	if (d->ops && d->ops->bar_moved)
+		d->ops->bar_moved(d, base, on);
+}
+
+/* The device CONFIG_ADDRESS selects, and the register offset; NULL when none answers. */
+static struct pci_dev *selected(struct pci_bus *pb, unsigned *reg)
+{
+	uint32_t a = pb->addr;
+	unsigned bus = (a >> 16) & 0xff, slot = (a >> 11) & 0x1f, fn = (a >> 8) & 7;
+
+	if (!(a & 0x80000000u) || bus != 0 || fn != 0)
+		return NULL;
+	*reg = a & 0xfc;
+	return pb->slot[slot];
+}
+
+static enum io_result addr_in(struct io_bus *bus, void *dev, uint16_t port, unsigned size, uint32_t *val)
+{
+	struct pci_bus *pb = dev;
+
+	(void)bus;
+	/* CONFIG_ADDRESS is a 32-bit register; narrower accesses reach no register (the bus floats). */
+	*val = (size == 4 && port == PCI_CONFIG_ADDR) ? pb->addr : 0xffffffffu;
+	return IO_OK;
+}
+
+static enum io_result addr_out(struct io_bus *bus, void *dev, uint16_t port, unsigned size, uint32_t val)
+{
+	struct pci_bus *pb = dev;
+
+	(void)bus;
+	if (size == 4 && port == PCI_CONFIG_ADDR)
+		pb->addr = val & 0x80fffffcu;	/* enable, bus, device, function, register */
+	return IO_OK;
+}
+
+static enum io_result data_in(struct io_bus *bus, void *dev, uint16_t port, unsigned size, uint32_t *val)
+{
+	struct pci_bus *pb = dev;
+	unsigned reg, off = port - PCI_CONFIG_DATA;
+	struct pci_dev *d = selected(pb, &reg);
+	uint8_t b[4] = { 0xff, 0xff, 0xff, 0xff };
+
+	(void)bus;
+	for (unsigned i = 0; d && i < size && off + i < 4; i++)
+		b[i] = d->cfg[reg + off + i];
+	memcpy(val, b, 4);
+	return IO_OK;
+}
+
+static enum io_result data_out(struct io_bus *bus, void *dev, uint16_t port, unsigned size, uint32_t val)
+{
+	struct pci_bus *pb = dev;
+	unsigned reg, off = port - PCI_CONFIG_DATA, start, n = 0;
+	struct pci_dev *d = selected(pb, &reg);
+	uint8_t b[4];
+
+	(void)bus;
+	if (!d)
+		return IO_OK;
+	memcpy(b, &val, 4);
+	start = reg + off;
+	for (unsigned i = 0; i < size && off + i < 4; i++, n++) {
+		uint8_t m = d->wmask[start + i];
+
+		d->cfg[start + i] = (uint8_t)((d->cfg[start + i] & ~m) | (b[i] & m));
+	}
+	if (n == 0)
+		return IO_OK;
+	if (start < PCI_BASE_ADDRESS_0 + 4 && start + n > PCI_COMMAND)
+		update_bar(pb, d);
+	if (d->ops && d->ops->config_written)
+		d->ops->config_written(d, start, n);
+	return IO_OK;
+}
+
+int pci_plug(struct pci_bus *pb, struct pci_dev *d, mmio_fn fn, void *dev)
+{
+	if (pb->nslots == PCI_MAX_SLOTS) {
+		fprintf(stderr, "kvmrun: %s: the PCI bus is full (%d devices at most)\n", d->name, PCI_MAX_SLOTS - 1);
+		return -1;
+	}
+	d->slot = pb->nslots;
+	if (d->bar_size) {
+		d->bar_base = PCI_MMIO_START + (uint64_t)(d->slot - 1) * PCI_BAR_SPAN;
+		if (d->bar_size > PCI_BAR_SPAN || d->bar_base + PCI_BAR_SPAN > PCI_MMIO_END)
+			return -1;
+		d->mmio = mmio_add(pb->mmio, d->name, d->bar_size, fn, dev);
+		if (d->mmio < 0)
+			return -1;
+		put32c(d->cfg + PCI_BASE_ADDRESS_0, (uint32_t)d->bar_base |
+		       (get32c(d->cfg + PCI_BASE_ADDRESS_0) & ~PCI_BASE_ADDRESS_MEM_MASK));
+		put16c(d->cfg + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+		d->bar_on = true;
+		mmio_move(pb->mmio, d->mmio, d->bar_base, true);
+	}
+	pb->slot[pb->nslots++] = d;
+	return 0;
+}
+
+int pci_attach(struct pci_bus *pb, struct io_bus *bus, struct mmio_bus *mmio)
+{
+	const struct port_dev addr = { .name = "pci-config-address", .base = PCI_CONFIG_ADDR, .len = 4,
+				       .in = addr_in, .out = addr_out, .dev = pb };
+	const struct port_dev data = { .name = "pci-config-data", .base = PCI_CONFIG_DATA, .len = 4,
+				       .in = data_in, .out = data_out, .dev = pb };
+
+	pb->mmio = mmio;
+	pb->host.name = "host bridge";
+	/* Red Hat's PCIe host bridge ID (QEMU's gpex): no chipset quirks attach to it. */
+	pci_header(&pb->host, 0x1b36, 0x0008, 0x060000, 0, 0x1b36, 0x0008, 0);
+	pb->slot[0] = &pb->host;
+	pb->nslots = 1;
+	return io_attach(bus, &addr) < 0 || io_attach(bus, &data) < 0 ? -1 : 0;
+}
+
+void pci_verbose(const struct pci_bus *pb, FILE *f)
+{
+	for (unsigned i = 0; i < pb->nslots; i++) {
+		const struct pci_dev *d = pb->slot[i];
+		char bar[64] = "no BAR";
+		char irq[64] = "no interrupt";
+
+		if (d->bar_size)
+			snprintf(bar, sizeof bar, "BAR0 0x%llx-0x%llx", (unsigned long long)d->bar_base,
+				 (unsigned long long)(d->bar_base + d->bar_size - 1));
+		if (d->msix_cap)
+			snprintf(irq, sizeof irq, "MSI-X, %u vectors",
+				 (get16c(d->cfg + d->msix_cap + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE) + 1);
+		fprintf(f, "kvmrun: pci 00:%02x.0 %04x:%04x %s: %s, %s\n", d->slot,
+			get16c(d->cfg + PCI_VENDOR_ID), get16c(d->cfg + PCI_DEVICE_ID), d->name, bar, irq);
+	}
+}

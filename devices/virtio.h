@@ -1,0 +1,253 @@
+/*
+ * virtio 1.x over PCI (modern only): split virtqueues (virtq.c), the PCI
+ * transport with its common, notify, ISR and device configuration
+ * structures and one backend thread per device (virtio_pci.c), and the
+ * devices: a block device per --disk (virtio_blk.c), the console hvc0
+ * (virtio_console.c), an entropy source (virtio_rng.c).
+ *
+ * Every address and length a driver hands over goes through guest_range()
+ * once, into a local copy; a driver that breaks the rules (a loop, a buffer
+ * outside RAM, a chain too long, a queue that does not exist) puts the device
+ * in DEVICE_NEEDS_RESET and it stops using that queue until the driver resets
+ * it. The runner never reads or writes outside guest RAM for it.
+ */
+#ifndef KVMRUN_VIRTIO_H
+#define KVMRUN_VIRTIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <sys/uio.h>
+
+#include "pci.h"
+
+/* ---- virtq.c: the split virtqueue, pure functions on guest memory ---- */
+
+#define VQ_MAX_SIZE   256     /* the queue size a device offers (and the most a driver may set) */
+#define VQ_MAX_SEGS   (VQ_MAX_SIZE + 2) /* buffers in one chain, an indirect table's included */
+#define VQ_MAX_CHAIN  (64ULL << 20)     /* bytes in one chain, each way */
+
+/* A queue as the driver configured it, and where the device stands in it. */
+struct vq {
+	uint16_t size;                   /* entries (a power of two, <= VQ_MAX_SIZE) */
+	bool ready;                      /* queue_enable written 1 with valid rings */
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	uint16_t msix_vector;
+	/* Host pointers to the rings, checked once when the queue is enabled. */
+	uint8_t *desc, *avail, *used;
+	uint16_t last_avail;             /* next avail entry the device takes */
+	uint16_t used_idx;               /* next used entry the device writes */
+	bool indirect;                   /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+};
+
+/* One request: the chain's buffers, device-readable ones first. */
+struct vq_chain {
+	uint16_t head;
+	unsigned nin, nout;              /* readable (driver to device) and writable buffers */
+	struct iovec in[VQ_MAX_SEGS];    /* readable */
+	struct iovec out[VQ_MAX_SEGS];   /* writable */
+	uint64_t in_len, out_len;        /* bytes each way */
+};
+
+/*
+ * vq_enable: check that the three rings of q (size entries at desc_gpa,
+ * avail_gpa, used_gpa, as the driver set them) lie in RAM, aligned as the
+ * spec asks, and keep host pointers to them. Returns 0, or -1 with a reason
+ * in why (the queue stays disabled).
+ */
+int vq_enable(struct vq *q, const struct guest_mem *m, char *why, size_t len);
+
+/*
+ * vq_pop: take the next available chain. Returns 1 with *c filled, 0 when
+ * the driver has made none available, -1 (reason in why) when the ring or
+ * the chain is invalid: a head or next index beyond the queue, a loop, more
+ * than VQ_MAX_SEGS buffers or VQ_MAX_CHAIN bytes, a buffer outside RAM, a
+ * readable buffer after a writable one, a nested or malformed indirect
+ * table, or more entries made available than the queue holds.
+ */
+int vq_pop(struct vq *q, const struct guest_mem *m, struct vq_chain *c, char *why, size_t len);
+
+/* vq_push: give the chain whose head is given back with written bytes; the used index moves last. */
+void vq_push(struct vq *q, uint16_t head, uint32_t written);
+
+/* vq_wants_interrupt: false when the driver asked for none (VRING_AVAIL_F_NO_INTERRUPT). */
+bool vq_wants_interrupt(const struct vq *q);
+
+/*
+ * iov_copy: len bytes between p and the buffers iov[0..n) from offset off
+ * of them (into the buffers when into_iov); returns the count moved.
+ */
+size_t iov_copy(const struct iovec *iov, unsigned n, uint64_t off, void *p, size_t len, bool into_iov);
+
+/* ---- virtio_pci.c: the transport ---- */
+
+#define VIRTIO_MAX_QUEUES 4
+
+struct virtio_dev;
+
+/* What a device type provides: its IDs, features, configuration and queue handler. */
+struct virtio_ops {
+	const char *type;                /* "virtio-blk" */
+	uint16_t device_id;              /* virtio device ID (2 block, 3 console, 4 entropy) */
+	uint32_t pci_class;              /* class code, 24 bits */
+	unsigned nqueues;
+	uint64_t features;               /* device features besides VERSION_1 and INDIRECT_DESC */
+	unsigned config_len;             /* bytes of device configuration */
+	/* Device configuration bytes [off, off + len) into data (len <= 8, inside config_len). */
+	void (*config_read)(struct virtio_dev *d, unsigned off, uint8_t *data, unsigned len);
+	/* A write to the device configuration (NULL: ignored). */
+	void (*config_write)(struct virtio_dev *d, unsigned off, const uint8_t *data, unsigned len);
+	/*
+	 * The driver made buffers available on queue q (or, for an input queue,
+	 * buffers may be filled now). Called on the device's thread with its lock
+	 * held; returns true if it used buffers (an interrupt may be due). A
+	 * return of -1 through virtio_fail marks the device broken.
+	 */
+	bool (*queue_notify)(struct virtio_dev *d, unsigned q);
+	/* The driver reset the device: drop what the backend holds. Under the lock. NULL: nothing. */
+	void (*reset)(struct virtio_dev *d);
+	/*
+	 * Optional: a descriptor the thread also polls for input (stdin for the
+	 * console), and what to do when it is readable; poll_fd returns -1 when
+	 * nothing should be polled now. timeout_ms: a poll period while input waits (-1: none).
+	 */
+	int (*poll_fd)(struct virtio_dev *d, int *timeout_ms);
+	void (*poll_ready)(struct virtio_dev *d);
+	/* --stats: the device's own counters, one line (may be NULL). */
+	void (*stats)(const struct virtio_dev *d, FILE *f);
+};
+
+struct virtio_stats {
+	uint64_t notifies;               /* queue notifications taken */
+	uint64_t chains;                 /* requests completed */
+	uint64_t bytes_in, bytes_out;    /* driver to device, device to driver */
+	uint64_t errors;                 /* times the driver broke the rules */
+};
+
+/*
+ * A virtio device on the PCI bus. Everything below the lock is the lock's:
+ * the vCPUs take it for BAR accesses, the device's thread while it serves
+ * its queues.
+ */
+struct virtio_dev {
+	const struct virtio_ops *ops;
+	void *backend;                   /* the device type's state */
+	struct vm *vm;
+	struct pci_dev pci;
+	char name[48];                   /* "virtio-blk vda" */
+	pthread_t thread;
+	bool thread_started;
+	int kick_fd[VIRTIO_MAX_QUEUES];  /* eventfds: the queues' ioeventfds */
+	int stop_fd;                     /* eventfd: the thread leaves */
+	bool ioeventfd_on;               /* kick_fd registered at the BAR's notify addresses */
+	uint64_t ioeventfd_base;         /* where */
+
+	pthread_mutex_t lock;
+	uint32_t dev_feature_sel, drv_feature_sel;
+	uint64_t driver_features;
+	uint8_t status;
+	uint8_t config_gen;
+	uint16_t queue_sel;
+	uint16_t msix_config;
+	uint8_t isr;
+	bool broken;                     /* DEVICE_NEEDS_RESET was raised */
+	struct vq vq[VIRTIO_MAX_QUEUES];
+	struct msix msix;
+	struct virtio_stats st;
+	char broke_why[120];             /* the first rule broken, for -v */
+};
+
+/*
+ * virtio_add: a device of type ops with backend state, on the PCI bus with
+ * its MSI-X vectors and one eventfd per queue. Returns the device, or NULL
+ * (reported).
+ */
+struct virtio_dev *virtio_add(struct vm *vm, struct pci_bus *pb, struct msix_vm *mv,
+			      const struct virtio_ops *ops, void *backend, const char *name);
+
+/* virtio_start: the device's thread (before seccomp). Returns 0 or -1 (reported). */
+int virtio_start(struct virtio_dev *d);
+
+/* virtio_stop: end the thread and join it; idempotent. */
+void virtio_stop(struct virtio_dev *d);
+
+/* virtio_fail: the driver broke a rule (why): DEVICE_NEEDS_RESET and a configuration interrupt. Under the lock. */
+void virtio_fail(struct virtio_dev *d, const char *why);
+
+/* virtio_used: hand a chain back on queue q; an interrupt follows unless suppressed. Under the lock. */
+void virtio_used(struct virtio_dev *d, unsigned q, uint16_t head, uint32_t written);
+
+/* virtio_negotiated: did the driver accept feature bit? */
+bool virtio_negotiated(const struct virtio_dev *d, unsigned bit);
+
+/* virtio_kick: wake the device's thread for queue q (input arrived; a slow notify path). */
+void virtio_kick(struct virtio_dev *d, unsigned q);
+
+/* ---- the devices ---- */
+
+/* A --disk: the file, opened and locked by disk_open before the VM exists. */
+struct disk {
+	const char *path;
+	int fd;
+	bool ro;
+	bool regular;                    /* a regular file (discard punches holes), not a block device */
+	uint64_t size;                   /* bytes, a multiple of 512 */
+	char serial[21];                 /* VIRTIO_BLK_ID_BYTES, NUL-terminated for us */
+	uint64_t reads, writes, flushes, discards, read_bytes, write_bytes, ioerrs;
+};
+
+/*
+ * disk_parse: FILE[,ro][,serial=TEXT] into d (path points into spec, which
+ * must outlive d). Returns 0, or -1 with the reason in why.
+ */
+int disk_parse(char *spec, struct disk *d, char *why, size_t len);
+
+/*
+ * disk_open: open and check d->path (a regular file or block device, not
+ * empty, a multiple of 512 bytes) and lock it: shared when read-only,
+ * exclusive otherwise (open file description locks, which QEMU's byte locks
+ * also see). Returns 0, or -1 after one line on stderr with *status set:
+ * EXIT_BAD_GUEST for a file that cannot be used, EXIT_DISK_LOCKED when
+ * another process holds it.
+ */
+int disk_open(struct disk *d, int *status);
+
+/* virtio_blk_add: the disk as the next virtio-blk device (vda, vdb... by index). */
+struct virtio_dev *virtio_blk_add(struct vm *vm, struct pci_bus *pb, struct msix_vm *mv,
+				  struct disk *d, unsigned index);
+
+/* virtio_console_add: hvc0 on vm->con; while it exists stdin feeds it, not COM1. */
+struct virtio_dev *virtio_console_add(struct vm *vm, struct pci_bus *pb, struct msix_vm *mv);
+
+/* virtio_rng_add: an entropy source fed by getrandom(2). */
+struct virtio_dev *virtio_rng_add(struct vm *vm, struct pci_bus *pb, struct msix_vm *mv);
+
+/* pvpanic_pci_add: QEMU's pvpanic-pci (1b36:0011): a panic event written to BAR 0 ends the run. */
+int pvpanic_pci_add(struct pci_bus *pb);
+
+/* ---- pcidevs.c: a VM's PCI devices, as one ---- */
+
+struct pci_machine {
+	struct pci_bus bus;
+	struct mmio_bus mmio;
+	struct msix_vm msi;
+	struct virtio_dev *vdev[PCI_MAX_SLOTS];
+	unsigned nvdev;
+	int fd_lo, fd_hi;                /* the devices' descriptors lie in [fd_lo, fd_hi] (-1: none) */
+};
+
+/*
+ * pcim_create: the bus on vm's ports and the n devices asked for, in order
+ * (disks already open). Needs the irqchip. Returns NULL (reported) on failure.
+ */
+struct pci_machine *pcim_create(struct vm *vm, const struct dev_spec *specs, unsigned n);
+
+/* pcim_start / pcim_stop: the devices' threads (start before seccomp; stop is idempotent). */
+int pcim_start(struct pci_machine *pm);
+void pcim_stop(struct pci_machine *pm);
+
+/* pcim_verbose / pcim_stats: the -v and --stats lines. */
+void pcim_verbose(const struct pci_machine *pm, FILE *f);
+void pcim_stats(const struct pci_machine *pm, FILE *f);
+
+#endif
