@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sys/uio.h>
 
 #include "pci.h"
@@ -137,6 +138,7 @@ struct virtio_dev {
 	char name[48];                   /* "virtio-blk vda" */
 	pthread_t thread;
 	bool thread_started;
+	sem_t up;                        /* posted by the thread once it runs: the seccomp filter comes after */
 	int kick_fd[VIRTIO_MAX_QUEUES];  /* eventfds: the queues' ioeventfds */
 	int stop_fd;                     /* eventfd: the thread leaves */
 	bool ioeventfd_on;               /* kick_fd registered at the BAR's notify addresses */

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,6 +405,7 @@ static void *device_thread(void *arg)
 	unsigned nq = d->ops->nqueues;
 	bool stopping = false;
 
+	sem_post(&d->up);	/* past this thread's start-up (glibc's rseq registration): the filter may come */
 	while (!stopping) {
 		int timeout = -1, in_fd = -1;
 		uint64_t v;
@@ -443,12 +445,14 @@ int virtio_start(struct virtio_dev *d)
 	sigfillset(&all);
 	sigdelset(&all, stop_kick_signal());
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&d->thread, NULL, device_thread, d);
+	e = sem_init(&d->up, 0, 0) < 0 ? errno : pthread_create(&d->thread, NULL, device_thread, d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {
 		fprintf(stderr, "kvmrun: cannot start the thread of %s: %s\n", d->name, strerror(e));
 		return -1;
 	}
+	while (sem_wait(&d->up) < 0 && errno == EINTR)
+		;
 	d->thread_started = true;
 	stop_watch_thread(d->thread);
 	return 0;
