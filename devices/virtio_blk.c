@@ -78,6 +78,10 @@ int disk_open(struct disk *d, int *status)
 
 	*status = EXIT_BAD_GUEST;
 	d->fd = open(d->path, (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (d->fd < 0 && errno == EISDIR) {
+		fprintf(stderr, "kvmrun: disk %s: is a directory, not a disk image\n", d->path);
+		return -1;
+	}
 	if (d->fd < 0) {
 		fprintf(stderr, "kvmrun: disk %s: cannot open it %s: %s%s\n", d->path,
 			d->ro ? "for reading" : "for reading and writing", strerror(errno),

@@ -19,6 +19,8 @@
 
 #include "kvm.h"
 #include "devices/devices.h"
+#include "devices/virtio.h"
+#include <linux/virtio_ring.h>
 
 static unsigned checks, failed;
 
@@ -1439,6 +1441,137 @@ static void known_bugs(void)
 	BAD(parse_seconds, "1000000000.000000001", "too large (at most 1000000000 seconds)");
 }
 
+/* --disk's value: FILE, ",," for a comma in it, ro, rw, serial=; the serial defaults to the base name. */
+static void test_disk_parse(void)
+{
+	struct disk d;
+	char why[160], a[] = "img/a.raw", b[] = "x,,y.img,ro,serial=S1", c[] = "f,serial=123456789012345678901";
+	char e[] = "f,bogus", f[] = ",ro", g[] = "a-very-long-file-name-indeed.img,rw";
+
+	CHECK_U(disk_parse(a, &d, why, sizeof why), 0);
+	CHECK_S(d.path, "img/a.raw");
+	CHECK_S(d.serial, "a.raw");
+	CHECK(!d.ro);
+	CHECK_U(disk_parse(b, &d, why, sizeof why), 0);
+	CHECK_S(d.path, "x,y.img");
+	CHECK_S(d.serial, "S1");
+	CHECK(d.ro);
+	CHECK_U(disk_parse(c, &d, why, sizeof why), (uint64_t)-1);
+	CHECK_S(why, "serial '123456789012345678901' is longer than 20 bytes");
+	CHECK_U(disk_parse(e, &d, why, sizeof why), (uint64_t)-1);
+	CHECK_S(why, "unknown option 'bogus' (known: ro, rw, serial=TEXT)");
+	CHECK_U(disk_parse(f, &d, why, sizeof why), (uint64_t)-1);
+	CHECK_S(why, "no file name before the options");
+	CHECK_U(disk_parse(g, &d, why, sizeof why), 0);
+	CHECK_S(d.serial, "a-very-long-file-nam");
+}
+
+/* Configuration mechanism #1: the host bridge answers at 00:00.0, an empty slot and other buses float. */
+static void test_pci_config(void)
+{
+	static struct io_bus pbus;
+	static struct pci_bus pb;
+	static struct mmio_bus mmio;
+	struct run_end pend = { .kind = END_NONE };
+	uint32_t v;
+
+	CHECK_U(io_init(&pbus, &pend, false, false), 0);
+	CHECK_U(pci_attach(&pb, &pbus, &mmio), 0);
+	v = 0x80000000u;
+	io_access(&pbus, PCI_CONFIG_ADDR, 4, true, &v);
+	io_access(&pbus, PCI_CONFIG_ADDR, 4, false, &v);
+	CHECK_U(v, 0x80000000u);
+	io_access(&pbus, PCI_CONFIG_DATA, 4, false, &v);
+	CHECK_U(v, 0x00081b36u);	/* device 0x0008, vendor 0x1b36 */
+	io_access(&pbus, PCI_CONFIG_DATA + 2, 2, false, &v);
+	CHECK_U(v & 0xffff, 0x0008);
+	v = 0x80000000u | 0x08;	/* class code register */
+	io_access(&pbus, PCI_CONFIG_ADDR, 4, true, &v);
+	io_access(&pbus, PCI_CONFIG_DATA + 3, 1, false, &v);
+	CHECK_U(v & 0xff, 0x06);	/* bridge */
+	v = 0x80000000u | (1u << 11);	/* 00:01.0: nothing there */
+	io_access(&pbus, PCI_CONFIG_ADDR, 4, true, &v);
+	io_access(&pbus, PCI_CONFIG_DATA, 4, false, &v);
+	CHECK_U(v, 0xffffffffu);
+	v = 0x80000000u | (1u << 16);	/* bus 1 */
+	io_access(&pbus, PCI_CONFIG_ADDR, 4, true, &v);
+	io_access(&pbus, PCI_CONFIG_DATA, 4, false, &v);
+	CHECK_U(v, 0xffffffffu);
+	v = 0x12;	/* a byte write to CONFIG_ADDRESS reaches no register */
+	io_access(&pbus, PCI_CONFIG_ADDR + 3, 1, true, &v);
+	io_access(&pbus, PCI_CONFIG_ADDR, 4, false, &v);
+	CHECK_U(v, 0x80010000u);
+	io_free(&pbus);
+}
+
+/* The split virtqueue walker on a RAM of its own: a good chain, then each kind of bad one. */
+static void test_virtq(void)
+{
+	static uint8_t ram[65536];
+	struct guest_mem m = { .host = ram, .size = sizeof ram };
+	struct vq q = { .size = 8, .desc_gpa = 0x1000, .avail_gpa = 0x2000, .used_gpa = 0x3000 };
+	static struct vq_chain c;
+	struct vring_desc *d = (struct vring_desc *)(void *)(ram + 0x1000);
+	uint16_t *avail = (uint16_t *)(void *)(ram + 0x2000);
+	char why[160];
+
+	CHECK_U(vq_enable(&q, &m, why, sizeof why), 0);
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), 0);	/* nothing available */
+	d[0] = (struct vring_desc){ .addr = 0x4000, .len = 16, .flags = VRING_DESC_F_NEXT, .next = 1 };
+	d[1] = (struct vring_desc){ .addr = 0x5000, .len = 513, .flags = VRING_DESC_F_WRITE };
+	avail[2] = 0;	/* ring[0] = head 0 */
+	avail[1] = 1;	/* idx */
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), 1);
+	CHECK_U(c.nin, 1);
+	CHECK_U(c.nout, 1);
+	CHECK_U(c.in_len, 16);
+	CHECK_U(c.out_len, 513);
+	CHECK(c.out[0].iov_base == ram + 0x5000);
+	vq_push(&q, c.head, 7);
+	CHECK_U(*(uint16_t *)(void *)(ram + 0x3002), 1);
+	CHECK_U(*(uint32_t *)(void *)(ram + 0x3008), 7);
+	/* A loop: 0 -> 1 -> 0. */
+	d[1].flags = VRING_DESC_F_NEXT;
+	d[1].next = 0;
+	avail[3] = 0;
+	avail[1] = 2;
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), (uint64_t)-1);
+	CHECK_S(why, "the chain from descriptor 0 loops");
+	CHECK_U(q.last_avail, 1);	/* a bad chain is not taken */
+	/* Next beyond the queue. */
+	d[1].next = 8;
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), (uint64_t)-1);
+	CHECK_S(why, "descriptor 8 is beyond the table of 8");
+	/* A buffer that ends past RAM, and one whose end wraps. */
+	d[1] = (struct vring_desc){ .addr = sizeof ram - 4, .len = 8, .flags = VRING_DESC_F_WRITE };
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), (uint64_t)-1);
+	CHECK_S(why, "descriptor 1: 8 bytes at 0xfffc lie outside RAM");
+	d[1] = (struct vring_desc){ .addr = ~0ULL - 1, .len = 4, .flags = VRING_DESC_F_WRITE };
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), (uint64_t)-1);
+	/* Readable after writable. */
+	d[0].flags = VRING_DESC_F_NEXT | VRING_DESC_F_WRITE;
+	d[1] = (struct vring_desc){ .addr = 0x5000, .len = 1 };
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), (uint64_t)-1);
+	CHECK_S(why, "descriptor 1: a device-readable buffer after a writable one");
+	/* An indirect table without the feature. */
+	d[0] = (struct vring_desc){ .addr = 0x6000, .len = 32, .flags = VRING_DESC_F_INDIRECT };
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), (uint64_t)-1);
+	CHECK_S(why, "descriptor 0: an indirect table without INDIRECT_DESC negotiated");
+	/* More available than the queue holds. */
+	avail[1] = 1 + 9;
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), (uint64_t)-1);
+	CHECK_S(why, "the driver made 9 buffers available in a queue of 8");
+	/* Rings outside RAM or misaligned are refused at enable. */
+	q.used_gpa = sizeof ram - 8;
+	CHECK_U(vq_enable(&q, &m, why, sizeof why), (uint64_t)-1);
+	q.used_gpa = 0x3002;
+	CHECK_U(vq_enable(&q, &m, why, sizeof why), (uint64_t)-1);
+	q.used_gpa = 0x3000;
+	q.size = 6;
+	CHECK_U(vq_enable(&q, &m, why, sizeof why), (uint64_t)-1);
+	CHECK_S(why, "queue size 6 is not a power of two from 1 to 256");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--known-bugs") == 0) {
@@ -1461,6 +1594,9 @@ int main(int argc, char **argv)
 		test_console_big();
 		test_console_stuck();
 		test_console_epipe();
+		test_disk_parse();
+		test_pci_config();
+		test_virtq();
 	} else {
 		fprintf(stderr, "usage: tests/unit [--known-bugs]\n");
 		return 2;
