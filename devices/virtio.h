@@ -153,6 +153,7 @@ struct virtio_dev {
 	uint16_t msix_config;
 	uint8_t isr;
 	bool broken;                     /* DEVICE_NEEDS_RESET was raised */
+	bool driver_settled;             /* device_status read back after DRIVER_OK: Linux's probe has returned */
 	struct vq vq[VIRTIO_MAX_QUEUES];
 	struct msix msix;
 	struct virtio_stats st;

@@ -64,7 +64,11 @@ static bool tx(struct virtio_dev *d, struct hvc *h)
 	return used;
 }
 
-/* Input: staged bytes into the receive queue's buffers. */
+/*
+ * Input: staged bytes into the receive queue's buffers, once the driver has
+ * settled: Linux posts the port's buffers before the port is on its list,
+ * and frees, unread, whatever arrives in between.
+ */
 static bool rx(struct virtio_dev *d, struct hvc *h)
 {
 	struct vq_chain c;
@@ -72,7 +76,7 @@ static bool rx(struct virtio_dev *d, struct hvc *h)
 	char why[160];
 	int r;
 
-	while (h->in_pos < h->in_len) {
+	while (d->driver_settled && h->in_pos < h->in_len) {
 		uint64_t n;
 
 		r = vq_pop(&d->vq[Q_RX], &d->vm->mem, &c, why, sizeof why);
@@ -87,7 +91,7 @@ static bool rx(struct virtio_dev *d, struct hvc *h)
 		used = true;
 	}
 	/* Are there buffers for more? Peek without taking one. */
-	h->rx_buffers = d->vq[Q_RX].ready && __atomic_load_n((uint16_t *)(void *)(d->vq[Q_RX].avail + 2),
+	h->rx_buffers = d->driver_settled && d->vq[Q_RX].ready && __atomic_load_n((uint16_t *)(void *)(d->vq[Q_RX].avail + 2),
 							      __ATOMIC_ACQUIRE) != d->vq[Q_RX].last_avail;
 	return used;
 }

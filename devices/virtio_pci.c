@@ -88,6 +88,7 @@ static void reset(struct virtio_dev *d)
 	d->msix_config = VIRTIO_MSI_NO_VECTOR;
 	d->isr = 0;
 	d->broken = false;
+	d->driver_settled = false;
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
 		d->vq[q] = (struct vq){ .size = VQ_MAX_SIZE, .msix_vector = VIRTIO_MSI_NO_VECTOR };
 	if (d->ops->reset)
@@ -230,6 +231,12 @@ static void bar_access(struct virtio_dev *d, uint64_t off, uint8_t *data, unsign
 		} else {
 			common_image(d, img);
 			memcpy(data, img + off, len);
+			if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+			    touched((unsigned)off, len, FIELD(device_status)) && !d->driver_settled) {
+				d->driver_settled = true;	/* input may go now */
+				for (unsigned q = 0; q < d->ops->nqueues; q++)
+					virtio_kick(d, q);
+			}
 		}
 	} else if (off >= BAR_MSIX_TABLE && off < BAR_MSIX_PBA) {
 		msix_table_access(&d->msix, false, off - BAR_MSIX_TABLE, data, len, write);
@@ -383,15 +390,22 @@ fail:
 	return NULL;	/* what was made is released with the process */
 }
 
-/* Serve every ready queue once; true if any buffer was used (interrupts sent). Under the lock. */
+/* Serve every ready queue once; a queue whose used ring moved gets its interrupt. Under the lock. */
 static void serve(struct virtio_dev *d)
 {
+	uint16_t before[VIRTIO_MAX_QUEUES];
+
 	if (!(d->status & VIRTIO_CONFIG_S_DRIVER_OK) || d->broken)
 		return;
+	for (unsigned q = 0; q < d->ops->nqueues; q++)
+		before[q] = d->vq[q].used_idx;
+	for (unsigned q = 0; q < d->ops->nqueues && !d->broken; q++)
+		if (d->vq[q].ready)
+			d->ops->queue_notify(d, q);
 	for (unsigned q = 0; q < d->ops->nqueues; q++) {
 		struct vq *vq = &d->vq[q];
 
-		if (!vq->ready || !d->ops->queue_notify(d, q) || !vq_wants_interrupt(vq))
+		if (!vq->ready || vq->used_idx == before[q] || !vq_wants_interrupt(vq))
 			continue;
 		d->isr |= VIRTIO_ISR_QUEUE;
 		msix_notify(&d->msix, vq->msix_vector);
