@@ -678,7 +678,7 @@ static int load(struct vm *vm, const struct options *o, const struct file_buf *g
 int main(int argc, char **argv)
 {
 	static struct vm vm;	/* large (port table, output buffer): not on the stack */
-	struct options o;
+	static struct options o;	/* large (the command line), and the devices point into it while they run */
 	struct file_buf guest;
 	struct image img;
 	struct cpu_entry entry;
