@@ -74,20 +74,45 @@ unsigned pci_add_msix(struct pci_dev *d, unsigned nvec, uint32_t table_off, uint
 	return at;
 }
 
-/* Where BAR 0 decodes now: follow the guest's writes to it and to the command register. */
-static void update_bar(struct pci_bus *pb, struct pci_dev *d)
+/* Where d's BAR 0 asks to decode: its address, and whether memory decoding is on. */
+static bool bar_wanted(const struct pci_dev *d, uint64_t *base)
 {
-	uint64_t base = get32c(d->cfg + PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_MEM_MASK;
-	bool on = d->bar_size && (get16c(d->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY) && base != 0;
+	*base = get32c(d->cfg + PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_MEM_MASK;
+	return d->bar_size && (get16c(d->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY) && *base != 0;
+}
 
-	if (on == d->bar_on && (!on || base == d->bar_base))
-		return;
-	d->bar_on = on;
-	if (on)
-		d->bar_base = base;
-	mmio_move(pb->mmio, d->mmio, base, on);
-	if (d->ops && d->ops->bar_moved)
-		d->ops->bar_moved(d, base, on);
+/*
+ * Every BAR decodes where the guest put it, unless it overlaps the BAR of a
+ * device in an earlier slot: then it does not decode at all (two devices
+ * answering one address would split its registers and its notifications
+ * between them). Run after any write to a command register or a BAR.
+ */
+static void update_bars(struct pci_bus *pb)
+{
+	for (unsigned i = 1; i < pb->nslots; i++) {
+		struct pci_dev *d = pb->slot[i];
+		uint64_t base, other;
+		bool on = bar_wanted(d, &base);
+
+		for (unsigned j = 1; on && j < i; j++)
+			if (bar_wanted(pb->slot[j], &other) && base < other + pb->slot[j]->bar_size &&
+			    other < base + d->bar_size)
+				on = false;
+		if (on == d->bar_on && (!on || base == d->bar_base))
+			continue;
+		if (d->ops && d->ops->bar_moved && d->bar_on)
+			d->ops->bar_moved(d, d->bar_base, false);	/* off first: another may take the address */
+		d->bar_on = on;
+		if (on)
+			d->bar_base = base;
+		mmio_move(pb->mmio, d->mmio, base, on);
+	}
+	for (unsigned i = 1; i < pb->nslots; i++) {
+		struct pci_dev *d = pb->slot[i];
+
+		if (d->ops && d->ops->bar_moved && d->bar_on)
+			d->ops->bar_moved(d, d->bar_base, true);
+	}
 }
 
 /* The device CONFIG_ADDRESS selects, and the register offset; NULL when none answers. */
@@ -156,7 +181,7 @@ static enum io_result data_out(struct io_bus *bus, void *dev, uint16_t port, uns
 	if (n == 0)
 		return IO_OK;
 	if (start < PCI_BASE_ADDRESS_0 + 4 && start + n > PCI_COMMAND)
-		update_bar(pb, d);
+		update_bars(pb);
 	if (d->ops && d->ops->config_written)
 		d->ops->config_written(d, start, n);
 	return IO_OK;

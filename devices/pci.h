@@ -135,7 +135,11 @@ struct pci_dev;
 struct pci_dev_ops {
 	/* A configuration write landed on [off, off + len): react (MSI-X control). Under the VM's lock. */
 	void (*config_written)(struct pci_dev *d, unsigned off, unsigned len);
-	/* The BAR now decodes at base (or not: enabled false). Under the VM's lock. */
+	/*
+	 * The BAR stops decoding at base (enabled false), or decodes there
+	 * (enabled true; called for every decoding BAR after any change, so it
+	 * must do nothing when already there). Under the VM's lock.
+	 */
 	void (*bar_moved)(struct pci_dev *d, uint64_t base, bool enabled);
 };
 

@@ -142,6 +142,7 @@ struct virtio_dev {
 	int kick_fd[VIRTIO_MAX_QUEUES];  /* eventfds: the queues' ioeventfds */
 	int stop_fd;                     /* eventfd: the thread leaves */
 	bool ioeventfd_on;               /* kick_fd registered at the BAR's notify addresses */
+	bool ioeventfd_warned;           /* KVM refused one once: said on stderr */
 	uint64_t ioeventfd_base;         /* where */
 
 	pthread_mutex_t lock;

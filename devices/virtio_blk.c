@@ -176,29 +176,57 @@ static bool in_disk(const struct disk *k, uint64_t sector, uint64_t bytes)
 	return sector <= k->size / SECTOR && bytes <= k->size - sector * SECTOR;
 }
 
-/* Discard or write-zeroes: each segment a range to punch or zero. */
+/* Zeros written over [pos, pos + bytes), for a file system that cannot zero a range itself. */
+static int write_zeros(int fd, uint64_t pos, uint64_t bytes)
+{
+	static const uint8_t zeros[65536];
+
+	while (bytes) {
+		size_t n = bytes < sizeof zeros ? (size_t)bytes : sizeof zeros;
+		ssize_t w = pwrite(fd, zeros, n, (off_t)pos);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		pos += (uint64_t)w;
+		bytes -= (uint64_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Discard or write-zeroes: one segment (max_discard_seg and
+ * max_write_zeroes_seg say so), a range to punch or zero. A discard the file
+ * system cannot do is no error (its data may stay); zeroes it cannot punch or
+ * zero in place are written.
+ */
 static uint8_t discard(struct disk *k, const struct vq_chain *c, bool zeroes)
 {
 	struct virtio_blk_discard_write_zeroes seg;
-	uint64_t n = (c->in_len - sizeof(struct virtio_blk_outhdr)) / sizeof seg;
+	uint64_t bytes;
 
-	if (k->ro)
+	if (c->in_len - sizeof(struct virtio_blk_outhdr) != sizeof seg)
+		return VIRTIO_BLK_S_UNSUPP;	/* not exactly one segment */
+	iov_copy(c->in, c->nin, sizeof(struct virtio_blk_outhdr), &seg, sizeof seg, false);
+	if (seg.flags & ~(uint32_t)VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP || (!zeroes && seg.flags))
+		return VIRTIO_BLK_S_UNSUPP;
+	bytes = (uint64_t)seg.num_sectors * SECTOR;
+	if (k->ro || !in_disk(k, seg.sector, bytes) || bytes > DISCARD_MAX)
 		return VIRTIO_BLK_S_IOERR;
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t bytes;
-		int mode;
-
-		iov_copy(c->in, c->nin, sizeof(struct virtio_blk_outhdr) + i * sizeof seg, &seg, sizeof seg, false);
-		bytes = (uint64_t)seg.num_sectors * SECTOR;
-		if (!in_disk(k, seg.sector, bytes) || bytes > DISCARD_MAX)
+	k->discards++;
+	if (!zeroes) {
+		if (fallocate(k->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(seg.sector * SECTOR),
+			      (off_t)bytes) < 0 && errno != EOPNOTSUPP)
 			return VIRTIO_BLK_S_IOERR;
-		mode = FALLOC_FL_KEEP_SIZE | (zeroes && !(seg.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)
-					      ? FALLOC_FL_ZERO_RANGE : FALLOC_FL_PUNCH_HOLE);
-		if (fallocate(k->fd, mode, (off_t)(seg.sector * SECTOR), (off_t)bytes) < 0 && (zeroes || errno != EOPNOTSUPP))
-			return VIRTIO_BLK_S_IOERR;	/* a discard the file system cannot do is no error */
-		k->discards++;
+		return VIRTIO_BLK_S_OK;
 	}
-	return VIRTIO_BLK_S_OK;
+	if ((seg.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) &&
+	    fallocate(k->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(seg.sector * SECTOR), (off_t)bytes) == 0)
+		return VIRTIO_BLK_S_OK;
+	if (fallocate(k->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, (off_t)(seg.sector * SECTOR), (off_t)bytes) == 0)
+		return VIRTIO_BLK_S_OK;
+	return write_zeros(k->fd, seg.sector * SECTOR, bytes) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 }
 
 /* One request; returns the bytes written into the guest's buffers, the status byte included. */

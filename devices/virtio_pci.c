@@ -163,7 +163,7 @@ static void write_status(struct virtio_dev *d, uint8_t v)
 	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(was & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    ((d->driver_features & ~offered(d)) || !virtio_negotiated(d, VIRTIO_F_VERSION_1)))
 		v &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;	/* refused: the driver reads it back clear */
-	d->status = (uint8_t)(v | (was & VIRTIO_CONFIG_S_NEEDS_RESET));
+	d->status = (uint8_t)(v | was);	/* only a reset clears a bit: a driver may not (2.1.2) */
 	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(was & VIRTIO_CONFIG_S_DRIVER_OK))
 		for (unsigned q = 0; q < d->ops->nqueues; q++)
 			virtio_kick(d, q);	/* buffers made available before DRIVER_OK, input waiting */
@@ -299,9 +299,18 @@ static void set_ioeventfds(struct virtio_dev *d, uint64_t base, bool assign)
 		};
 
 		if (ioctl(d->vm->vm_fd, KVM_IOEVENTFD, &e) < 0 && assign) {
-			/* The MMIO handler still takes every notification, only slower. */
-			fprintf(stderr, "kvmrun: %s: no ioeventfd at 0x%llx (%s); notifications exit to kvmrun\n",
-				d->name, (unsigned long long)e.addr, strerror(errno));
+			/* The MMIO handler still takes every notification, only slower. Said once. */
+			if (!d->ioeventfd_warned)
+				fprintf(stderr, "kvmrun: %s: no ioeventfd at 0x%llx (%s); notifications exit to kvmrun\n",
+					d->name, (unsigned long long)e.addr, strerror(errno));
+			d->ioeventfd_warned = true;
+			while (q--) {	/* all or none */
+				e.addr -= NOTIFY_MULT;
+				e.fd = d->kick_fd[q];
+				e.flags = KVM_IOEVENTFD_FLAG_DEASSIGN;
+				ioctl(d->vm->vm_fd, KVM_IOEVENTFD, &e);
+			}
+			d->ioeventfd_on = false;
 			return;
 		}
 	}
@@ -313,9 +322,9 @@ static void bar_moved(struct pci_dev *p, uint64_t base, bool enabled)
 {
 	struct virtio_dev *d = p->owner;
 
-	if (d->ioeventfd_on)
+	if (!enabled && d->ioeventfd_on)
 		set_ioeventfds(d, d->ioeventfd_base, false);
-	if (enabled)
+	else if (enabled && !(d->ioeventfd_on && d->ioeventfd_base == base))
 		set_ioeventfds(d, base, true);
 }
 

@@ -191,6 +191,100 @@ def io_input(records, fill=b"", flags=0, extra=4096 - 2352):
     return head + body + fill
 
 
+def virtq_input(ram, size=8, flags=1, pops=1, last_avail=0, used_idx=0, desc=0, avail=0x100, used=0x200,
+                copy_off=0, copy_len=64):
+    """fuzz_virtq.c's layout: size (1 << (size mod 10) unless flags bit 2), flags, pops - 1, last_avail,
+    used_idx, the three rings' addresses, iov_copy's offset and length, then RAM's first bytes."""
+    return struct.pack("<HBBHHQQQII", size, flags, pops - 1, last_avail, used_idx, desc, avail, used,
+                       copy_off, copy_len) + bytes(ram)
+
+
+def virtq():
+    """Split-virtqueue seeds: RAM with the descriptors at 0, the driver ring at 0x100, the device ring at
+    0x200, an indirect table at 0x300 and buffers from 0x800 (size code 3: a queue of 8)."""
+    def desc(ram, at, addr, length, flags, nxt):
+        ram[at:at + 16] = struct.pack("<QIHH", addr, length, flags, nxt)
+
+    def avail(ram, heads, idx=None, at=0x100):
+        ram[at:at + 4] = struct.pack("<HH", 0, len(heads) if idx is None else idx)
+        for i, h in enumerate(heads):
+            ram[at + 4 + 2 * i:at + 6 + 2 * i] = struct.pack("<H", h)
+
+    def ram_with(n=0x900):
+        r = bytearray(n)
+        r[0x800:0x810] = struct.pack("<IIQ", 0, 0, 0)       # a block request's header
+        return r
+
+    r = ram_with()
+    desc(r, 0, 0x800, 16, 1, 1)                               # header, readable
+    desc(r, 16, 0x810, 512, 3, 2)                             # data, writable
+    desc(r, 32, 0xa10, 1, 2, 0)                               # status byte
+    avail(r, [0])
+    write("virtq", "read-3", virtq_input(r, size=3))
+
+    r = ram_with()
+    desc(r, 0, 0x300, 48, 4, 0)                               # the same through an indirect table
+    desc(r, 0x300, 0x800, 16, 1, 1)
+    desc(r, 0x310, 0x810, 512, 3, 2)
+    desc(r, 0x320, 0xa10, 1, 2, 0)
+    avail(r, [0])
+    write("virtq", "indirect-3", virtq_input(r, size=3, copy_off=4, copy_len=20))
+
+    r = ram_with()
+    desc(r, 0, 0x800, 16, 1, 1)
+    desc(r, 16, 0x800, 16, 1, 0)                              # 1 -> 0: a loop
+    avail(r, [0])
+    write("virtq", "loop", virtq_input(r, size=3))
+
+    r = ram_with()
+    desc(r, 0, 0x800, 16, 1, 1)
+    desc(r, 16, 0x810, 8, 2, 0)
+    desc(r, 32, 0x820, 4, 0, 0)
+    desc(r, 48, 0x830, 4, 2, 0)
+    avail(r, [0, 2, 3])                                       # three chains, taken one by one
+    write("virtq", "three-chains", virtq_input(r, size=3, pops=4))
+
+    r = ram_with()
+    desc(r, 0, 0x800, 16, 1, 1)
+    desc(r, 16, 0x810, 16, 2, 0)
+    avail(r, [0] * 8, idx=0)                                  # last_avail 0xffff, idx 0: one available
+    write("virtq", "wrap", virtq_input(r, size=3, last_avail=0xffff, used_idx=0xfffe))
+
+    r = ram_with()
+    desc(r, 0, 0x800, 16, 1, 1)
+    desc(r, 16, 2**32 + 0x100, 0x200, 2, 0)                  # a buffer in high RAM
+    avail(r, [0])
+    write("virtq", "split-ram", virtq_input(r, size=3, flags=1 | 2 | 64, used=0x8200))
+
+    r = bytearray(0x300 + 258 * 16)
+    desc(r, 0, 0x300, 258 * 16, 4, 0)                         # 258 buffers: the most a chain holds
+    for i in range(258):
+        desc(r, 0x300 + 16 * i, 0x10000 - 512 + i, 1, (2 if i else 0) | (1 if i < 257 else 0), i + 1)
+    avail(r, [0])
+    write("virtq", "indirect-258", virtq_input(r, size=3, copy_len=1))
+
+    r = bytearray(0x300 + 258 * 16)
+    desc(r, 0, 0x800, 16, 1, 1)                               # a header, then 258 more: one too many
+    desc(r, 16, 0x300, 258 * 16, 4, 0)
+    for i in range(258):
+        desc(r, 0x300 + 16 * i, 0x10000 - 512 + i, 1, 2 | (1 if i < 257 else 0), i + 1)
+    avail(r, [0])
+    write("virtq", "chain-259", virtq_input(r, size=3))
+
+    r = ram_with()
+    avail(r, [0], idx=9)                                      # 9 available in a queue of 8
+    write("virtq", "too-many", virtq_input(r, size=3))
+    write("virtq", "size-3", virtq_input(ram_with(), size=3, flags=1 | 4))
+
+    r = ram_with()                                            # 128 MiB of RAM (flags bit 7)
+    desc(r, 0, 0x800, 16, 1, 1)
+    desc(r, 16, 0x100000, 100 << 20, 2, 0)                    # 100 MiB: more than a chain may hold
+    avail(r, [0])
+    write("virtq", "big-chain", virtq_input(r, size=3, flags=1 | 0x80))
+    desc(r, 16, 0x100000, 60 << 20, 2, 0)                     # 60 MiB: fine
+    write("virtq", "big-buffer", virtq_input(r, size=3, flags=1 | 0x80))
+
+
 def main():
     if not os.access(MKIMAGE, os.X_OK):
         sys.exit("mkseeds: build tests/mkimage first (make tests/mkimage)")
@@ -238,6 +332,7 @@ def main():
     write("io", "short-run", io_input([(1, 1, 0x3f8, 1, 2351), (1, 1, 0x3f8, 1, 2352)], b"y", extra=0))
     write("io", "malformed", io_input([(1, 3, 0x3f8, 1, d), (2, 1, 0x3f8, 1, d), (1, 4, 0x3f8, 2**30, d),
                                        (1, 1, 0x3f8, 1, 2**64 - 1)]))
+    virtq()
     linux()
     regress()
 

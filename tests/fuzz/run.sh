@@ -26,6 +26,7 @@ max_len() {
 	case $1 in
 	elf|multiboot|linux) echo 20000 ;;
 	io) echo 4096 ;;
+	virtq) echo 8192 ;;
 	range) echo 32 ;;
 	*) echo 512 ;;
 	esac

@@ -5,7 +5,9 @@
 # devices; floods to closed pipes and slow readers; input after EOF; guests
 # that destroy their own page tables and GDT; faults with no IDT in every
 # mode; string I/O larger than the run page, both directions; bounded RSS;
-# guests that never stop. The guests are tests/hostile/*.S (hostile.mk).
+# guests that never stop; virtio drivers that break the rules and garbage in
+# the PCI configuration space and BARs. The guests are tests/hostile/*.S
+# (hostile.mk).
 #
 # Where hardware KVM and an emulating host (this project's machine: nested
 # KVM on PVM, which emulates guest code at CPL 0) legitimately differ, a test
@@ -543,4 +545,285 @@ pattern() { # N
 	run -0 --separate-stderr kvmrun --timeout 1 "$H/real_cli_hlt.bin"
 	[ "$output" = "halting" ]
 	[ "$stderr" = "" ]
+}
+
+# ---- 11. virtio: a driver that breaks the rules, PCI configuration garbage ----
+# long_virtq, long_virtio_regs and long_pci_cfg (tests/hostile/virtio.inc)
+# drive the virtio-blk of --disk through its BAR at 0xc0000000, polling the
+# used ring. After each broken rule the guest resets the device, sets it up
+# again and reads sector 0: RECOVERED is what that prints.
+
+# new_disk: a fresh 1 MiB image of this test's own under build/hostile/ (not
+# /tmp: the image must sit where kvmrun's lock and the guest's writes behave
+# as on a disk), its path in $img and its sha256 in $img_sha. Sector s holds
+# "S%07x" (s in hex), then the bytes (s + i) & 0xff.
+new_disk() {
+	mkdir -p "$ROOT/build/hostile"
+	img=$(mktemp "$ROOT/build/hostile/disk.XXXXXX")
+	disks+=("$img")
+	python3 -c 'import sys; sys.stdout.buffer.write(b"".join(b"S%07x" % s + bytes((s + i) & 0xff for i in range(504)) for s in range(2048)))' >"$img"
+	img_sha=$(sha256sum <"$img")
+}
+
+disks=()
+teardown() {
+	[ ${#disks[@]} -eq 0 ] || rm -f "${disks[@]}"
+}
+
+RECOVERED=$'reset\nused: data 5330303030303030 status 00 len 00000201'
+
+# virtq STATUS CASE KVMRUN-ARGS...: long_virtq with CASE on COM1.
+virtq() {
+	local st=$1 c=$2
+	shift 2
+	feed "$st" "$c" --mode long "$@" "$H/long_virtq.bin"
+}
+
+# virtq_broken CASE REASON [KVMRUN-ARGS...]: CASE breaks the rules: the device
+# waits for a reset (status 4f: DRIVER_OK and DEVICE_NEEDS_RESET), nothing on
+# stderr, then recovers; -v names REASON once; --stats counts one driver
+# error and the one good read; the image is untouched.
+virtq_broken() {
+	local c=$1 why=$2
+	shift 2
+	new_disk
+	virtq 7 "$c" --disk "$img" "$@"
+	[ "$output" = "case $c"$'\nneeds reset: device status 4f\n'"$RECOVERED" ]
+	[ "$stderr" = "" ]
+	virtq 7 "$c" -v --stats --disk "$img" "$@"
+	[ "$output" = "case $c"$'\nneeds reset: device status 4f\n'"$RECOVERED" ]
+	[ "$(grep -c 'broke the virtio rules' <<<"$stderr")" = 1 ]
+	grep -qFx "kvmrun: virtio-blk vda: the driver broke the virtio rules ($why); the device waits for a reset" <<<"$stderr"
+	grep -qx 'kvmrun: stats: virtio-blk vda: [0-9]* notifications, 0 interrupts, 1 requests, 16 bytes in, 513 bytes out, 1 driver errors' <<<"$stderr"
+	grep -qFx 'kvmrun: guest exited; exit status 7' <<<"$stderr"
+	[ "$(sha256sum <"$img")" = "$img_sha" ]
+}
+
+@test "virtio: a descriptor chain that loops (0 -> 1 -> 0), in the ring and in an indirect table: DEVICE_NEEDS_RESET, then a reset and a good read" {
+	virtq_broken l "the chain from descriptor 0 loops"
+	virtq_broken L "the chain from descriptor 0 loops"
+}
+
+@test "virtio: next and head indexes beyond the queue (8) or the indirect table (2)" {
+	virtq_broken n "descriptor 8 is beyond the table of 8"
+	virtq_broken N "descriptor 2 is beyond the indirect table of 2"
+	virtq_broken h "descriptor 65535 is beyond the table of 8"
+}
+
+@test "virtio: avail idx moved 9 ahead in a queue of 8" {
+	virtq_broken a "the driver made 9 buffers available in a queue of 8"
+}
+
+@test "virtio: buffers outside RAM: just past the end, spanning the end, address + len wrapping 2^64" {
+	virtq_broken o "descriptor 1: 512 bytes at 0x1000000 lie outside RAM"
+	virtq_broken e "descriptor 1: 1024 bytes at 0xfffe00 lie outside RAM"
+	virtq_broken w "descriptor 1: 512 bytes at 0xfffffffffffffe00 lie outside RAM"
+}
+
+@test "virtio: a buffer ending exactly at the top of RAM is valid: sector 0x7ff read there" {
+	new_disk
+	virtq 7 E --disk "$img"
+	[ "$output" = $'case E\nused: data 0000000000000000 status 00 len 00000201\ntop of RAM: 5330303030376666\n'"$RECOVERED" ]
+	[ "$stderr" = "" ]
+	[ "$(sha256sum <"$img")" = "$img_sha" ]
+}
+
+@test "virtio: --mem 4G: a read into the last sector of high RAM (0x13ffffe00) works, a buffer spanning the 32-bit hole (0xbffffe00 + 1 KiB) breaks the rules" {
+	new_disk
+	virtq 7 H --mem 4G --disk "$img"
+	[ "$output" = $'case H\nused: data 0000000000000000 status 00 len 00000201\nhigh RAM: 5330303030376665\nneeds reset: device status 4f\n'"$RECOVERED" ]
+	[ "$stderr" = "" ]
+	virtq 7 H -v --mem 4G --disk "$img"
+	grep -qFx "kvmrun: virtio-blk vda: the driver broke the virtio rules (descriptor 1: 1024 bytes at 0xbffffe00 lie outside RAM); the device waits for a reset" <<<"$stderr"
+	[ "$(sha256sum <"$img")" = "$img_sha" ]
+}
+
+@test "virtio: indirect tables: with NEXT set, nested, not negotiated, 20 bytes long" {
+	virtq_broken i "descriptor 0: an indirect table with NEXT set"
+	virtq_broken j "descriptor 0: an indirect table inside an indirect table"
+	virtq_broken I "descriptor 0: an indirect table without INDIRECT_DESC negotiated"
+	virtq_broken m "descriptor 0: indirect table of 20 bytes at 0x206000 is malformed or outside RAM"
+}
+
+@test "virtio: 259 buffers in one chain (a header, then an indirect table of 258) is too long; 258 through one indirect table read 256 sectors" {
+	virtq_broken t "the chain from descriptor 0 has more than 258 buffers"
+	new_disk
+	virtq 7 T --disk "$img"
+	[ "$output" = $'case T\nused: data 0000000000000000 status 00 len 00020001\nfirst sector: 5330303030303030, last: 5330303030306666\n'"$RECOVERED" ]
+	[ "$stderr" = "" ]
+}
+
+@test "virtio: a device-readable buffer after a writable one; a request with no header" {
+	virtq_broken r "descriptor 2: a device-readable buffer after a writable one"
+	virtq_broken z "a block request without its header or status byte"
+}
+
+@test "virtio: queue_enable with the descriptor ring past RAM, misaligned, or a queue size of 3: the device waits for a reset" {
+	local c why
+	for c in q Q s; do
+		case $c in
+		q) why="a ring of 8 entries lies outside RAM (descriptors 0x1000000, driver 0x201000, device 0x202000)" ;;
+		Q) why="rings misaligned (descriptors 0x200008, driver 0x201000, device 0x202000)" ;;
+		s) why="queue size 3 is not a power of two from 1 to 256" ;;
+		esac
+		new_disk
+		virtq 7 "$c" --disk "$img"
+		[ "$output" = "case $c"$'\ndevice status 4f\n'"$RECOVERED" ]
+		[ "$stderr" = "" ]
+		virtq 7 "$c" -v --disk "$img"
+		grep -qFx "kvmrun: virtio-blk vda: the driver broke the virtio rules ($why); the device waits for a reset" <<<"$stderr"
+		[ "$(sha256sum <"$img")" = "$img_sha" ]
+	done
+}
+
+@test "virtio-blk: a write to a read-only disk: status 01 (IOERR), the file unchanged, the device goes on" {
+	new_disk
+	virtq 7 W --disk "$img,ro"
+	[ "$output" = $'case W\nused: data 5752495454454e21 status 01 len 00000001\n'"$RECOVERED" ]
+	[ "$stderr" = "" ]
+	virtq 7 W --stats --disk "$img,ro"
+	grep -qx 'kvmrun: stats: virtio-blk vda: [0-9]* notifications, 0 interrupts, 2 requests, 544 bytes in, 514 bytes out, 0 driver errors' <<<"$stderr"
+	grep -qx 'kvmrun: stats:  *1 reads (512 bytes), 0 writes (0 bytes), 0 flushes, 0 discards, 1 I/O errors' <<<"$stderr"
+	[ "$(sha256sum <"$img")" = "$img_sha" ]
+}
+
+@test "virtio-blk: reads past the end of the disk (sector 0x800, sectors 0x7ff-0x800, sector 2^64 - 1): status 01 each, buffers untouched" {
+	new_disk
+	virtq 7 P --disk "$img"
+	[ "$output" = "case P"$'\nused: data eeeeeeeeeeeeeeee status 01 len 00000001'$'\nused: data eeeeeeeeeeeeeeee status 01 len 00000001'$'\nused: data eeeeeeeeeeeeeeee status 01 len 00000001\n'"$RECOVERED" ]
+	[ "$stderr" = "" ]
+	[ "$(sha256sum <"$img")" = "$img_sha" ]
+}
+
+@test "virtio-blk: request type 99: status 02 (UNSUPP)" {
+	new_disk
+	virtq 7 U --disk "$img"
+	[ "$output" = $'case U\nused: data eeeeeeeeeeeeeeee status 02 len 00000001\n'"$RECOVERED" ]
+	[ "$stderr" = "" ]
+	[ "$(sha256sum <"$img")" = "$img_sha" ]
+}
+
+@test "virtio: the common configuration at odd offsets and widths, then all ones everywhere in BAR 0's registers: the device survives, resets and reads" {
+	new_disk
+	feed 7 c --mode long --disk "$img" "$H/long_virtio_regs.bin"
+	[ "$output" = "0012/2: 0001
+0010/8: 0000000f0001ffff
+0013/2: 0f00
+001f/4: 20000000
+0018/2: 0008
+003c/8: 0000000000000000
+003f/1: 00
+0016/2: 0100
+0018/2: 0000
+0018/2: 0008
+0014/1: 0f
+swept
+2000/8: 0000000000000800
+2000/8: 0000000000000800
+1000/1: 00
+$RECOVERED" ]
+	[ "$stderr" = "" ]
+	[ "$(sha256sum <"$img")" = "$img_sha" ]
+}
+
+@test "virtio: notifications for queue 7 (none), at widths 1, 4 and 8 and odd bytes, past the queues: counted as driver errors, the device still reads" {
+	new_disk
+	feed 7 k --mode long --stats --disk "$img" "$H/long_virtio_regs.bin"
+	[ "$output" = $'3000/8: 0000000000000000\n301c/2: 0000\nused: data 5330303030303030 status 00 len 00000201' ]
+	# The writes at 0x301c, 0x3004, 0x3ffc and 0x3ff8 name no queue.
+	grep -qx 'kvmrun: stats: virtio-blk vda: [0-9]* notifications, 0 interrupts, 1 requests, 16 bytes in, 513 bytes out, 4 driver errors' <<<"$stderr"
+	[ "$(grep -v '^kvmrun: stats: ' <<<"$stderr")" = "" ]
+}
+
+# long_pci_cfg with two disks and an entropy source: slots 1-3.
+pci_cfg() { # STATUS CASE
+	new_disk
+	disk1=$img sha1=$img_sha
+	new_disk
+	feed "$1" "$2" --mode long --disk "$disk1" --disk "$img,ro" --device virtio-rng "$H/long_pci_cfg.bin"
+}
+
+@test "pci: every configuration register of all 32 slots read, written with all ones and restored at every width; BAR 0 moved to 0xd0000000 and back, the disk used at both" {
+	pci_cfg 7 s
+	[ "$output" = "00 1b360008 cmd 00000406 bar 00000000
+01 1af41042 cmd 00100406 bar ffffc000
+02 1af41042 cmd 00100406 bar ffffc000
+03 1af41044 cmd 00100406 bar ffffc000
+config address narrow: ffff ff 80000800
+function 1, bus 1, disabled: ffffffff ffffffff ffffffff
+BAR0 at 0xd0000000
+$RECOVERED
+BAR0 back at 0xc0000000
+$RECOVERED" ]
+	[ "$stderr" = "" ]
+	[ "$(sha256sum <"$disk1")" = "$sha1" ]
+	[ "$(sha256sum <"$img")" = "$img_sha" ]
+}
+
+@test "pci: memory decoding off (and on again, the device answers), then a BAR access: a guest fault outside RAM, status 100" {
+	pci_cfg 100 d
+	[ "$output" = $'decoding off and on: num_queues 0001\ndecoding off' ]
+	[ "${stderr_lines[0]}" = "$FAULT 2-byte read from 0xc0000012, $RAM16" ]
+	[[ "$stderr" == *" rbp 00000000c0000000 "* ]]
+}
+
+@test "pci: BAR 0 set to 0 with decoding on: it decodes nowhere, a BAR access is a guest fault, status 100" {
+	pci_cfg 100 b
+	[ "$output" = $'BAR0 00000000' ]
+	[ "${stderr_lines[0]}" = "$FAULT 2-byte read from 0xc0000012, $RAM16" ]
+}
+
+@test "pci: an 8-byte read straddling the end of the last BAR: the half past it is a guest fault, status 100" {
+	pci_cfg 100 x
+	[ "$output" = "straddling" ]
+	[ "${stderr_lines[0]}" = "$FAULT 4-byte read from 0xc000c000, $RAM16" ]
+}
+
+@test "pci: slot 1's BAR moved onto slot 3's: slot 1 answers there, registers and notifications; slot 3 decodes nowhere until it is alone again" {
+	pci_cfg 7 o
+	[ "$output" = "capacity at 0xc000a000: 00000800" ]
+	[ "$stderr" = "" ]
+	feed 7 o --mode long --stats --disk "$disk1" --disk "$img,ro" --device virtio-rng "$H/long_pci_cfg.bin"
+	grep -q '^kvmrun: stats: virtio-rng: 0 notifications' <<<"$stderr"
+	grep -q '^kvmrun: stats: virtio-blk vda: 1 notifications' <<<"$stderr"
+}
+
+@test "virtio-blk: a flush, and get-id into 20 bytes (serial=hostile): status 00, the serial padded with NULs" {
+	new_disk
+	virtq 7 F --disk "$img"
+	[ "$output" = $'case F\nused: data 0000000000000000 status 00 len 00000001\n'"$RECOVERED" ]
+	[ "$stderr" = "" ]
+	virtq 7 G --disk "$img,serial=hostile"
+	[ "$output" = $'case G\nused: data 686f7374696c6500 status 00 len 00000015\n'"$RECOVERED" ]
+	[ "$stderr" = "" ]
+	[ "$(sha256sum <"$img")" = "$img_sha" ]
+}
+
+@test "virtio-blk: a write to a writable disk lands in sector 0 only, and reads back after a reset" {
+	new_disk
+	virtq 7 W --disk "$img"
+	[ "$output" = $'case W\nused: data 5752495454454e21 status 00 len 00000001\nreset\nused: data 5752495454454e21 status 00 len 00000201' ]
+	[ "$stderr" = "" ]
+	want=$(python3 -c 'import sys; sys.stdout.buffer.write(b"WRITTEN!" + bytes(504) + b"".join(b"S%07x" % s + bytes((s + i) & 0xff for i in range(504)) for s in range(1, 2048)))' | sha256sum)
+	[ "$(sha256sum <"$img")" = "$want" ]
+}
+
+@test "virtio-blk: discard, write-zeroes and write-zeroes with UNMAP of one sector each: status 00, the zeroed sectors read back as zeros; out-of-range segments: status 01" {
+	new_disk
+	virtq 7 D --disk "$img"
+	[ "${lines[0]}" = "case D" ]
+	[ "${lines[1]}" = "used: data 0100000000000000 status 00 len 00000001" ]	# discard
+	# A discard need not zero (the file system may not punch holes): sector 1 reads as it was, or as zeros.
+	[ "${lines[4]}" = "used: data 5330303030303031 status 00 len 00000201" ] ||
+		[ "${lines[4]}" = "used: data 0000000000000000 status 00 len 00000201" ]
+	[ "${lines[7]}" = "used: data 0008000000000000 status 01 len 00000001" ]	# sector 0x800: past the end
+	[ "${lines[8]}" = "used: data 0000000000000000 status 01 len 00000001" ]	# 65537 sectors
+	[ "${lines[9]}" = "reset" ]
+	[ "${lines[10]}" = "used: data 5330303030303030 status 00 len 00000201" ]
+	[ "$stderr" = "" ]
+	# Zeroes are written where the file system cannot zero a range in place (tmpfs, 9p).
+	[ "${lines[2]}" = "used: data 0200000000000000 status 00 len 00000001" ]	# write-zeroes
+	[ "${lines[3]}" = "used: data 0300000000000000 status 00 len 00000001" ]	# write-zeroes, UNMAP
+	[ "${lines[5]}" = "used: data 0000000000000000 status 00 len 00000201" ]
+	[ "${lines[6]}" = "used: data 0000000000000000 status 00 len 00000201" ]
 }

@@ -8,7 +8,7 @@ hostile_link = $(if $(filter prot_% long_% user_%,$(notdir $(1))),0x100000,0)
 
 test: $(HOSTILE_GUESTS)
 
-tests/hostile/%.o: tests/hostile/%.S guest/kvmrun.inc guest/print.inc tests/hostile/hostile.inc
+tests/hostile/%.o: tests/hostile/%.S guest/kvmrun.inc guest/print.inc tests/hostile/hostile.inc tests/hostile/virtio.inc
 	$(AS) --64 -I guest -I tests/hostile -o $@ $<
 tests/hostile/%.elf: tests/hostile/%.o
 	$(LD) -m elf_x86_64 $(LD_NORWX) -N -e _start -Ttext=$(call hostile_link,$*) -o $@ $<
