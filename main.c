@@ -748,7 +748,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	sb = (struct sandbox){ .first_vcpu_fd = vm.cpu[0].fd, .ncpus = vm.ncpus, .vm_fd = vm.vm_fd, .dev_fd_lo = -1 };
-	if (vm.pci) {
+	if (vm.pci && vm.pci->fd_lo >= 0) {	/* pvpanic-pci alone opens none */
 		sb.dev_fd_lo = vm.pci->fd_lo;
 		sb.ndev_fds = (unsigned)(vm.pci->fd_hi - vm.pci->fd_lo + 1);
 	}
