@@ -112,6 +112,7 @@ bench: all bench/baseline bench/bench bench/compute_host bench/compute.elf $(BEN
 	./bench/bench
 	bench/linux.sh
 	bench/smp.sh
+	bench/virtio.sh
 
 # The whole suite against kvmrun built with AddressSanitizer and UBSan (leaks
 # count): any report changes a status or stderr, which the tests compare exactly.
@@ -126,9 +127,10 @@ check-asan: $(ASAN_DIR)/kvmrun
 	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:verify_asan_link_order=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	$(MAKE) test KVMRUN=$(abspath $(ASAN_DIR)/kvmrun)
 
-# The SMP tests against kvmrun built with ThreadSanitizer (clang): a data race
-# or lock misuse between the vCPU threads is a report on stderr and status 66,
-# which the tests' exact comparisons fail on.
+# The SMP tests and the hostile PCI/virtio guests against kvmrun built with
+# ThreadSanitizer (clang): a data race or lock misuse between the vCPU threads
+# and the device threads is a report on stderr and status 66, which the tests'
+# exact comparisons fail on.
 TSAN_DIR    := build-tsan
 TSAN_CC     := clang
 TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
@@ -137,9 +139,11 @@ $(TSAN_DIR)/%.o: %.c $(HEADERS)
 	$(TSAN_CC) -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(TSAN_CFLAGS) -c -o $@ $<
 $(TSAN_DIR)/kvmrun: $(SRCS:%.c=$(TSAN_DIR)/%.o)
 	$(TSAN_CC) -pthread $(TSAN_CFLAGS) -o $@ $^
-check-tsan: $(TSAN_DIR)/kvmrun $(TEST_DEPS)
+check-tsan: $(TSAN_DIR)/kvmrun $(TEST_DEPS) $(HOSTILE_GUESTS)
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 KVMRUN=$(abspath $(TSAN_DIR)/kvmrun) \
 	$(WITH_KVM) bats $(BATS_FLAGS) tests/smp.bats
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 KVMRUN=$(abspath $(TSAN_DIR)/kvmrun) \
+	$(WITH_KVM) bats $(BATS_FLAGS) -f '^(virtio|virtio-blk|pci):' tests/hostile/hostile.bats
 
 debug:
 	$(MAKE) clean

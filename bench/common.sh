@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# bench/common.sh: what bench/linux.sh and bench/smp.sh share; sourced, from
-# the repository root.
+# bench/common.sh: what bench/linux.sh, bench/smp.sh and bench/virtio.sh
+# share; sourced, from the repository root.
 
 abort() {
 	echo "aborted: $*"
@@ -35,5 +35,30 @@ kvm_or_skip() {
 	elif ! why=$( (exec 3<> /dev/kvm) 2>&1 ); then
 		echo "skipped: /dev/kvm: ${why##*: }"
 		exit 0
+	fi
+}
+
+# machine: the machine in one line (CPU model, CPUs online, kernel, KVM
+# module, whether /dev/kvm is nested), and a note under QEMU's TCG; sets
+# online to the CPUs online.
+machine() {
+	local model module m tdp nested
+	model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
+	online=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc)
+	module=
+	for m in kvm_intel kvm_amd kvm_pvm; do
+		[ -d "/sys/module/$m" ] && module+="${module:+, }$m"
+	done
+	tdp=$(cat /sys/module/kvm/parameters/tdp_mmu 2>/dev/null) && module+=" (tdp_mmu=$tdp)"
+	if grep -q '^model name.*QEMU TCG CPU' /proc/cpuinfo; then
+		nested="nested under QEMU's TCG (software emulation)"
+	elif grep -q '^flags.* hypervisor\( \|$\)' /proc/cpuinfo; then
+		nested="nested (the CPU reports a hypervisor), not under TCG"
+	else
+		nested="not nested (no hypervisor flag)"
+	fi
+	echo "machine: ${model:-unknown CPU}, $online CPU$([ "$online" = 1 ] || echo s) online, kernel $(uname -r); /dev/kvm: ${module:-KVM built in}, $nested"
+	if grep -q '^model name.*QEMU TCG CPU' /proc/cpuinfo; then
+		echo "note: this CPU is QEMU's software emulation (TCG; the test host of tests/vm): KVM here is nested under it, every VM exit costs tens of microseconds, and times vary with the machine's load"
 	fi
 }

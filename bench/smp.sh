@@ -96,23 +96,7 @@ if [ "$LINUX" = 1 ]; then
 fi
 
 # --- the machine ---
-model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
-online=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc)
-module=
-for m in kvm_intel kvm_amd kvm_pvm; do
-	[ -d "/sys/module/$m" ] && module+="${module:+, }$m"
-done
-tdp=$(cat /sys/module/kvm/parameters/tdp_mmu 2>/dev/null) && module+=" (tdp_mmu=$tdp)"
-if grep -q '^model name.*QEMU TCG CPU' /proc/cpuinfo; then
-	nested="nested under QEMU's TCG (software emulation)"
-elif grep -q '^flags.* hypervisor\( \|$\)' /proc/cpuinfo; then
-	nested="nested (the CPU reports a hypervisor), not under TCG"
-else
-	nested="not nested (no hypervisor flag)"
-fi
-echo "machine: ${model:-unknown CPU}, $online CPU$([ "$online" = 1 ] || echo s) online, kernel $(uname -r); /dev/kvm: ${module:-KVM built in}, $nested"
-grep -q '^model name.*QEMU TCG CPU' /proc/cpuinfo &&
-	echo "note: this CPU is QEMU's software emulation (TCG; the test host of tests/vm): KVM here is nested under it, every VM exit costs tens of microseconds, and times vary with the machine's load"
+machine
 [ "$online" -lt "$CPUS" ] 2>/dev/null &&
 	echo "note: $CPUS vCPU threads on $online CPU$([ "$online" = 1 ] || echo s): a guest that keeps its CPUs busy gets them in turns, not side by side"
 echo "Wall-clock ms from spawn to exit, stdin and stdout on /dev/null; timed runs interleaved after one checked"

@@ -9,9 +9,14 @@
 #   vmlinux-pvh-entry   the 32-bit PVH entry of vmlinux (its Xen note of type
 #                       18, XEN_ELFNOTE_PHYS32_ENTRY), in hex: 0x1000850
 #   initrd.gz           newc cpio, gzip'd: static busybox, tests/linux/init as
-#                       /init, the kernel's pvpanic modules in /lib/modules and
+#                       /init, the kernel's modules for pvpanic, virtio (PCI,
+#                       blk, console, rng) and ext4 in /lib/modules with the
+#                       order init loads them in (boot.order, ext4.order), and
 #                       /payload.bin (1 MiB of seeded pseudo-random bytes)
 #   payload.sha256      the sha256 of /payload.bin, just the hex
+#   disk.ext4           a 16 MiB ext4 file system (no partition table) holding
+#                       /payload.bin, for the virtio-blk tests; tests copy it
+#   disk.sha256         the sha256 of disk.ext4, just the hex
 # Everything is made again only when an input changes (this script, the init,
 # busybox's version, the kernel); two builds at once take turns on DIR/lock.
 set -euo pipefail
@@ -44,6 +49,10 @@ need findutils find
 need grep grep
 need sed sed
 need util-linux flock
+need binutils objcopy
+# mkfs.ext4 and debugfs live in /sbin, which a user's PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
+need e2fsprogs mkfs.ext4 debugfs
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || die "busybox is missing: apt-get install busybox-static"
 # A dynamically linked busybox cannot run in an initramfs with no libc.
@@ -64,9 +73,9 @@ dir=$(cd "$dir" && pwd)
 exec 9> "$dir/lock"
 flock 9 || die "cannot lock $dir/lock"
 
-inputs=$( { cat "$0" "$here/init"; { "$busybox" 2>&1 || true; } | sed -n 1p; echo "$kver ${deb##*/}"; cat "$kernel"; } | sha256sum | cut -d' ' -f1)
+inputs=$( { cat "$0" "$here/init"; { "$busybox" 2>&1 || true; } | sed -n 1p; mkfs.ext4 -V 2>&1 | sed -n 1p; echo "$kver ${deb##*/}"; cat "$kernel"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$inputs" ]; then
-	for f in bzImage vmlinux vmlinux-pvh-entry initrd.gz payload.sha256; do
+	for f in bzImage vmlinux vmlinux-pvh-entry initrd.gz payload.sha256 disk.ext4 disk.sha256; do
 		[ -s "$dir/$f" ] || break
 	done
 	[ -s "$dir/$f" ] && exit 0
@@ -146,7 +155,8 @@ root=$tmp/root
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
 cp "$busybox" "$root/bin/busybox"
 applets=" $("$busybox" --list | tr '\n' ' ') "
-for a in sh echo cat mount poweroff reboot halt sleep dd date grep sha256sum head tr printf uname sync mkdir insmod stty setsid cttyhack; do
+for a in sh echo cat mount umount poweroff reboot halt sleep dd date grep sha256sum head tr printf uname sync mkdir insmod stty setsid cttyhack \
+	ls wc cmp od awk seq rm sort tail rmmod adjtimex basename readlink; do
 	case $applets in
 	*" $a "*) ln -s busybox "$root/bin/$a" ;;
 	*)
@@ -158,26 +168,117 @@ for a in sh echo cat mount poweroff reboot halt sleep dd date grep sha256sum hea
 done
 cp "$here/init" "$root/init"
 
-# The pvpanic modules of this kernel, uncompressed (busybox insmod wants .ko).
-# tar says 'not found' (status 2) for a package without them: checked below.
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards "./lib/modules/$kver/kernel/drivers/misc/pvpanic/*" 2>/dev/null || true
-for ko in "$tmp/lib/modules/$kver/kernel/drivers/misc/pvpanic"/*.ko*; do
-	[ -f "$ko" ] || continue
-	name=${ko##*/}
-	name=${name%%.ko*}
-	case $ko in
-	*.ko) cp "$ko" "$root/lib/modules/$name.ko" ;;
-	*.ko.xz) xz -dc "$ko" > "$root/lib/modules/$name.ko" ;;
-	*.ko.gz) gzip -dc "$ko" > "$root/lib/modules/$name.ko" ;;
-	*.ko.zst) need zstd zstd; zstd -qdc "$ko" > "$root/lib/modules/$name.ko" ;;
-	esac
+# This kernel's modules, uncompressed (busybox insmod wants .ko), and the
+# order to load them in: boot.order at every boot (pvpanic's, virtio's),
+# ext4.order before mounting a file system. A module absent from the package
+# is built in (or this kernel lacks it: the test that needs it says so).
+# Dependencies are each module's depends= (its .modinfo section, what modinfo
+# and depmod read); the crc32c that jbd2 and ext4 name as a soft dependency
+# ("crypto-crc32c") is crc32c_generic, listed first.
+boot_mods=(drivers/misc/pvpanic/pvpanic drivers/misc/pvpanic/pvpanic-mmio drivers/misc/pvpanic/pvpanic-pci
+	drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
+	drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/block/virtio_blk
+	drivers/char/virtio_console drivers/char/hw_random/virtio-rng)
+ext4_mods=(crypto/crc32c_generic lib/crc16 lib/libcrc32c fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4)
+kdir=./lib/modules/$kver/kernel
+dpkg-deb --fsys-tarfile "$deb" | tar -t > "$tmp/files" || die "cannot list $deb"
+want=()
+for m in "${boot_mods[@]}" "${ext4_mods[@]}"; do
+	for ext in "" .xz .gz .zst; do
+		grep -Fx "$kdir/$m.ko$ext" "$tmp/files" >/dev/null && want+=("$kdir/$m.ko$ext")
+	done
 done
+[ ${#want[@]} -eq 0 ] || dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "${want[@]}" || die "cannot unpack the modules from $deb"
+# unpack GROUP PATH...: uncompress each module present into the initramfs;
+# found[GROUP] lists their module names (name=, with underscores),
+# file_of[NAME] is the file's base name, deps_of[NAME] its dependencies.
+declare -A file_of=() deps_of=() found=()
+unpack() {
+	local group=$1 m ko name
+	shift
+	for m in "$@"; do
+		for ko in "$tmp/$kdir/$m".ko*; do
+			[ -f "$ko" ] || continue
+			name=${m##*/}
+			case $ko in
+			*.ko) cp "$ko" "$root/lib/modules/$name.ko" ;;
+			*.ko.xz) xz -dc "$ko" > "$root/lib/modules/$name.ko" ;;
+			*.ko.gz) gzip -dc "$ko" > "$root/lib/modules/$name.ko" ;;
+			*.ko.zst) need zstd zstd; zstd -qdc "$ko" > "$root/lib/modules/$name.ko" ;;
+			esac
+			objcopy -O binary --only-section=.modinfo "$root/lib/modules/$name.ko" "$tmp/modinfo" ||
+				die "$ko: cannot read its .modinfo section"
+			local info modname deps
+			info=$(tr '\0' '\n' < "$tmp/modinfo")
+			modname=$(sed -n 's/^name=//p' <<< "$info")
+			deps=$(sed -n 's/^depends=//p' <<< "$info")
+			[ -n "$modname" ] || modname=${name//-/_}
+			file_of[$modname]=$name
+			deps_of[$modname]=${deps//,/ }
+			found[$group]+=" $modname"
+		done
+	done
+}
+unpack boot "${boot_mods[@]}"
+unpack ext4 "${ext4_mods[@]}"
+# order GROUP: the group's modules, each after those it depends on (a
+# dependency outside the list is built in, or in the boot group for ext4).
+order() {
+	local group=$1 loaded=" ${2:-} " left m d ready progress
+	left=${found[$group]:-}
+	while [ -n "${left// /}" ]; do
+		progress=
+		local next=
+		for m in $left; do
+			ready=1
+			for d in ${deps_of[$m]}; do
+				[ -n "${file_of[$d]:-}" ] && [[ $loaded != *" $d "* ]] && ready=
+			done
+			if [ -n "$ready" ]; then
+				echo "${file_of[$m]}"
+				loaded+="$m "
+				progress=1
+			else
+				next+=" $m"
+			fi
+		done
+		[ -n "$progress" ] || die "modules with circular or missing dependencies:$next"
+		left=$next
+	done
+}
+order boot > "$root/lib/modules/boot.order"
+order ext4 "${found[boot]:-}" > "$root/lib/modules/ext4.order"
 [ -f "$root/lib/modules/pvpanic.ko" ] || say "note: $deb has no pvpanic modules; the panic test loads none"
+[ -f "$root/lib/modules/virtio_pci.ko" ] || say "note: $deb has no virtio_pci module: built in, or the virtio tests fail"
 
 # 1 MiB from the Park-Miller generator (seed 1), the high 8 of its 31 bits.
 LC_ALL=C awk 'BEGIN { x = 1; for (i = 0; i < 1048576; i++) { x = (x * 16807) % 2147483647; printf "%c", int(x / 8388608) % 256 } }' > "$root/payload.bin"
 [ "$(stat -c %s "$root/payload.bin")" = 1048576 ] || die "awk wrote $(stat -c %s "$root/payload.bin") bytes of payload, not 1048576 (it needs an awk whose printf \"%c\" writes NUL bytes: apt-get install mawk)"
 sha256sum "$root/payload.bin" | cut -d' ' -f1 > "$tmp/payload.sha256"
+
+# --- disk.ext4: the payload in a small ext4 file system, the same bytes on
+# every build: a fixed UUID and hash seed, mke2fs.conf ignored (its features
+# are named here, all of them known to Linux 4.x and later), the clock fixed
+# (E2FSPROGS_FAKE_TIME) and every inode's times set to 0 afterwards (-d takes
+# the ctime and atime from now and the copied file).
+mkdir -p "$tmp/fs"
+cp "$root/payload.bin" "$tmp/fs/payload.bin"
+chmod 755 "$tmp/fs"
+chmod 644 "$tmp/fs/payload.bin"
+touch -d @0 "$tmp/fs" "$tmp/fs/payload.bin"
+: > "$tmp/mke2fs.conf"
+MKE2FS_CONFIG=$tmp/mke2fs.conf E2FSPROGS_FAKE_TIME=1 mkfs.ext4 -q -F -t ext4 -T default -b 1024 -I 256 -N 64 -J size=1 -m 0 \
+	-O has_journal,extent,huge_file,flex_bg,metadata_csum,64bit,dir_nlink,extra_isize,sparse_super,filetype,resize_inode,dir_index,ext_attr \
+	-U 6b766d72-756e-4076-8972-746573740001 -E hash_seed=6b766d72-756e-4076-8972-746573740002,root_owner=0:0 \
+	-L kvmrun-test -d "$tmp/fs" "$tmp/disk.ext4" 16M > /dev/null || die "mkfs.ext4 could not make the test disk"
+for f in / /lost+found /payload.bin; do
+	for t in atime ctime mtime crtime; do
+		echo "set_inode_field $f $t 0"
+	done
+done | E2FSPROGS_FAKE_TIME=1 debugfs -w -f - "$tmp/disk.ext4" > "$tmp/debugfs.log" 2>&1 || die "debugfs could not set the test disk's times: $(cat "$tmp/debugfs.log")"
+[ "$(debugfs -R 'cat /payload.bin' "$tmp/disk.ext4" 2>/dev/null | sha256sum | cut -d' ' -f1)" = "$(cat "$tmp/payload.sha256")" ] ||
+	die "the test disk's /payload.bin is not the payload (debugfs -R 'cat /payload.bin' $tmp/disk.ext4)"
+sha256sum "$tmp/disk.ext4" | cut -d' ' -f1 > "$tmp/disk.sha256"
 
 # Deterministic: fixed modes and times, sorted names, owner root.
 find "$root" -type d -exec chmod 755 {} +
@@ -191,8 +292,8 @@ cpio --help 2>/dev/null | grep -- --reproducible >/dev/null && repro=--reproduci
 # --- into place, the stamp last ---
 cp "$kernel" "$tmp/bzImage"
 echo "$entry" > "$tmp/vmlinux-pvh-entry"
-for f in bzImage vmlinux vmlinux-pvh-entry initrd.gz payload.sha256; do
+for f in bzImage vmlinux vmlinux-pvh-entry initrd.gz payload.sha256 disk.ext4 disk.sha256; do
 	mv -f "$tmp/$f" "$dir/$f"
 done
 echo "$inputs" > "$dir/stamp"
-say "Linux guest images ready: kernel $kver, PVH entry $entry, modules: $(cd "$root/lib/modules" && echo *.ko)"
+say "Linux guest images ready: kernel $kver, PVH entry $entry, modules: $(cd "$root/lib/modules" && cat boot.order ext4.order | tr '\n' ' ')"

@@ -2,8 +2,8 @@
 # Booting Linux against QEMU: the same kernel (build/linux/bzImage, Debian's),
 # initrd and command line under QEMU -M pc, QEMU -M microvm (both -accel kvm)
 # and kvmrun; tests/linux/init must print the same lines under each and each
-# run must end with the same status. 19 boots, 10-30 s each in the test host
-# (the whole file took 5.5 min there).
+# run must end with the same status. 23 boots, 10-30 s each in the test host
+# (the whole file took 5.5 min there, before the two virtio-blk tests).
 #
 # QEMU's side, for every run:
 #   -accel kvm -cpu host -m 256 -nodefaults -no-user-config -display none
@@ -29,6 +29,7 @@
 # firmware output (escape sequences, SeaBIOS's banner, blank lines), which
 # -display none should leave none of.
 load ../helpers
+load locks
 
 L="$ROOT/build/linux"
 QEMU_OPTS=(-accel kvm -cpu host -m 256 -nodefaults -no-user-config -display none -no-reboot -serial stdio)
@@ -180,4 +181,68 @@ quiet() {
 	quiet pc microvm
 	said kvmrun 100 "panicking"
 	[ "$(cat "$D/kvmrun.err")" = "$PANIC_LINE" ]
+}
+
+# Virtio disks: QEMU pc with virtio-blk-pci as kvmrun offers it, modern only
+# (disable-legacy=on), each run on its own read-only copy of the image.
+# -device carries the serial (QEMU 7.2's -drive has no serial= any more).
+# qemu_disk FILE SERIAL: QEMU's options for FILE as the next virtio disk.
+qemu_disk() {
+	local id=d$((ndisk++))
+	qdisk+=(-drive "file=$1,if=none,id=$id,format=raw,readonly=on" -device "virtio-blk-pci,drive=$id,disable-legacy=on,serial=$2")
+}
+
+@test "Linux against QEMU: virtio-blk: the ext4 image mounted read-only gives the same file, the same SHA-256 (QEMU pc, virtio-blk-pci)" {
+	cp "$L/disk.ext4" "$D/q.img"
+	cp "$L/disk.ext4" "$D/k.img"
+	ndisk=0 qdisk=()
+	qemu_disk "$D/q.img" disk
+	a="console=ttyS0 quiet kvmrun.test=disk-sha"
+	on_qemu pc pc "$a" "${qdisk[@]}"
+	on_kvmrun kvmrun "$a" --disk "$D/k.img,ro"
+	said pc 0 "payload $(cat "$L/payload.sha256")"
+	same kvmrun pc
+	quiet pc kvmrun
+}
+
+@test "Linux against QEMU: virtio-blk: two read-only disks: the same names, sizes, serials, ro flags and bytes" {
+	cp "$L/disk.ext4" "$D/q1.img"
+	cp "$L/disk.ext4" "$D/k1.img"
+	head -c 1536 "$L/initrd.gz" > "$D/q2.img"
+	cp "$D/q2.img" "$D/k2.img"
+	ndisk=0 qdisk=()
+	qemu_disk "$D/q1.img" first-disk
+	qemu_disk "$D/q2.img" exactly-twenty-bytes
+	a="console=ttyS0 quiet kvmrun.test=disks"
+	on_qemu pc pc "$a" "${qdisk[@]}"
+	on_kvmrun kvmrun "$a" --disk "$D/k1.img,ro,serial=first-disk" --disk "$D/k2.img,ro,serial=exactly-twenty-bytes"
+	said pc 0 "vda size 32768 serial 'first-disk' ro 1 sha256 $(cat "$L/disk.sha256")
+vdb size 3 serial 'exactly-twenty-bytes' ro 1 sha256 $(sha256sum "$D/q2.img" | cut -d' ' -f1)"
+	same kvmrun pc
+	quiet pc kvmrun
+}
+
+# QEMU locks an image with OFD read locks on single bytes (100 and up: the
+# permissions it holds, 200 and up: those it denies others); kvmrun's lock
+# covers the whole file. -M none -S: QEMU opens the image and waits, no guest.
+@test "Image locks against QEMU's: QEMU cannot open an image a kvmrun writes; kvmrun gets status 106 on one QEMU holds" {
+	head -c 4096 /dev/zero > "$D/shared.img"
+	"$KVMRUN" --timeout $((60 * TIME_SCALE)) --disk "$D/shared.img" "$G/spin.bin" > /dev/null 2> "$D/spin.err" &
+	pid=$!
+	wait_lock "$D/shared.img" WRITE
+	run --separate-stderr timeout 30 qemu-system-x86_64 -M none -nodefaults -display none -S \
+		-drive "file=$D/shared.img,if=none,id=d0,format=raw,readonly=on"
+	kill -TERM "$pid"
+	wait "$pid" || true
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "qemu-system-x86_64: -drive file=$D/shared.img,if=none,id=d0,format=raw,readonly=on: Failed to lock byte 100" ]
+	timeout 60 qemu-system-x86_64 -M none -nodefaults -display none -S \
+		-drive "file=$D/shared.img,if=none,id=d0,format=raw" < /dev/null > /dev/null 2>&1 &
+	qemu=$!
+	wait_lock "$D/shared.img" READ
+	run -106 --separate-stderr timeout 30 "$KVMRUN" --disk "$D/shared.img" "$G/spin.bin"
+	kill -TERM "$qemu"
+	wait "$qemu" || true
+	[ "$stderr" = "kvmrun: disk $D/shared.img: in use by another process (it holds a lock on the file); stop it first, or give ,ro to every user that only reads" ]
+	[ "$(cat "$D/spin.err")" = "kvmrun: stopped by SIGTERM" ]
 }
