@@ -232,10 +232,14 @@ static void add_device(struct options *o, const char *opt, char *arg, bool disk)
 	if (o->ndevs == sizeof o->devs / sizeof o->devs[0])
 		bad_value(opt, arg, "too many PCI devices (at most 31 --disk and --device together)");
 	if (disk) {
-		char *text = strdup(arg);
+		char *text = strdup(arg);	/* kept: the disk's path points into it */
 
-		if (!text || disk_parse(text, &o->disks[o->ndisks], why, sizeof why) < 0)
-			bad_value(opt, arg, text ? why : "out of memory");
+		if (!text)
+			bad_value(opt, arg, "out of memory");
+		if (disk_parse(text, &o->disks[o->ndisks], why, sizeof why) < 0) {
+			free(text);	/* nothing points into it: the leak checker would say so */
+			bad_value(opt, arg, why);
+		}
 		o->devs[o->ndevs++] = (struct dev_spec){ .kind = DEV_DISK, .disk = &o->disks[o->ndisks++] };
 		return;
 	}
