@@ -66,7 +66,7 @@ PY
 }
 
 @test "a reader that never reads cannot hold kvmrun past --timeout" {
-	hold_unread "$BATS_TEST_TMPDIR/fifo" 20
+	hold_unread "$BATS_TEST_TMPDIR/fifo" $((20 * TIME_SCALE))	# outlives the run below, even on a loaded host
 	run --separate-stderr bash -c 'timeout $((15 * TIME_SCALE)) "$KVMRUN" --timeout 0.5 "$G/flood.bin" > "$1"' _ "$BATS_TEST_TMPDIR/fifo"
 	kill "$holder"
 	[ "$status" -eq 124 ]
