@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <pthread.h>
 #include <linux/kvm.h>
 
@@ -87,6 +88,14 @@ enum {
 #define PORT_FAULT       0xfc   /* user mode: the runner's exception stubs report here (CPL 0 only) */
 
 enum cpu_mode { MODE_REAL, MODE_PROTECTED, MODE_LONG, MODE_USER };
+
+/* Little-endian loads and stores in guest images, tables and device registers (x86 is little-endian; memcpy for alignment). */
+static inline uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static inline void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
 /* ---- parse.c: pure parsing of option values ---- */
 

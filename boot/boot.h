@@ -84,13 +84,6 @@ int pvh_load(const struct guest_mem *m, const struct file_buf *kernel, uint32_t 
 
 /* ---- boot/tables.c ---- */
 
-/* Little-endian loads and stores in guest images and tables (x86 is little-endian; memcpy for alignment). */
-static inline uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static inline uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static inline uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static inline void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static inline void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static inline void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
 /* table_checksum: the byte that makes the n bytes at p sum to zero (MP and ACPI tables). */
 uint8_t table_checksum(const uint8_t *p, size_t n);

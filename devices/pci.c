@@ -13,32 +13,27 @@
 
 #include "pci.h"
 
-static void put16c(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32c(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static uint16_t get16c(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t get32c(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-
 void pci_header(struct pci_dev *d, uint16_t vendor, uint16_t device, uint32_t class, uint8_t rev,
 		uint16_t subvendor, uint16_t subdevice, uint64_t bar_size)
 {
 	memset(d->cfg, 0, sizeof d->cfg);
 	memset(d->wmask, 0, sizeof d->wmask);
-	put16c(d->cfg + PCI_VENDOR_ID, vendor);
-	put16c(d->cfg + PCI_DEVICE_ID, device);
+	put16(d->cfg + PCI_VENDOR_ID, vendor);
+	put16(d->cfg + PCI_DEVICE_ID, device);
 	d->cfg[PCI_REVISION_ID] = rev;
 	d->cfg[PCI_CLASS_PROG] = (uint8_t)class;
-	put16c(d->cfg + PCI_CLASS_DEVICE, (uint16_t)(class >> 8));
+	put16(d->cfg + PCI_CLASS_DEVICE, (uint16_t)(class >> 8));
 	d->cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
-	put16c(d->cfg + PCI_SUBSYSTEM_VENDOR_ID, subvendor);
-	put16c(d->cfg + PCI_SUBSYSTEM_ID, subdevice);
-	put16c(d->wmask + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	put16(d->cfg + PCI_SUBSYSTEM_VENDOR_ID, subvendor);
+	put16(d->cfg + PCI_SUBSYSTEM_ID, subdevice);
+	put16(d->wmask + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
 	d->wmask[PCI_INTERRUPT_LINE] = 0xff;
 	d->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
 	d->wmask[PCI_LATENCY_TIMER] = 0xff;
 	d->bar_size = bar_size;
 	if (bar_size) {
-		put32c(d->cfg + PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_32);
-		put32c(d->wmask + PCI_BASE_ADDRESS_0, (uint32_t)~(bar_size - 1));
+		put32(d->cfg + PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_32);
+		put32(d->wmask + PCI_BASE_ADDRESS_0, (uint32_t)~(bar_size - 1));
 	}
 }
 
@@ -54,7 +49,7 @@ unsigned pci_add_cap(struct pci_dev *d, uint8_t id, unsigned len)
 		d->cfg[d->cap_last + 1] = (uint8_t)at;
 	else
 		d->cfg[PCI_CAPABILITY_LIST] = (uint8_t)at;
-	put16c(d->cfg + PCI_STATUS, get16c(d->cfg + PCI_STATUS) | PCI_STATUS_CAP_LIST);
+	put16(d->cfg + PCI_STATUS, get16(d->cfg + PCI_STATUS) | PCI_STATUS_CAP_LIST);
 	d->cap_last = (uint16_t)at;
 	d->cap_end = (uint16_t)(at + len);
 	return at;
@@ -66,10 +61,10 @@ unsigned pci_add_msix(struct pci_dev *d, unsigned nvec, uint32_t table_off, uint
 
 	if (!at || nvec == 0 || nvec > 2048)
 		return 0;
-	put16c(d->cfg + at + PCI_MSIX_FLAGS, (uint16_t)(nvec - 1));
-	put16c(d->wmask + at + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
-	put32c(d->cfg + at + PCI_MSIX_TABLE, table_off);	/* BIR 0 */
-	put32c(d->cfg + at + PCI_MSIX_PBA, pba_off);
+	put16(d->cfg + at + PCI_MSIX_FLAGS, (uint16_t)(nvec - 1));
+	put16(d->wmask + at + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	put32(d->cfg + at + PCI_MSIX_TABLE, table_off);	/* BIR 0 */
+	put32(d->cfg + at + PCI_MSIX_PBA, pba_off);
 	d->msix_cap = (uint16_t)at;
 	return at;
 }
@@ -77,8 +72,8 @@ unsigned pci_add_msix(struct pci_dev *d, unsigned nvec, uint32_t table_off, uint
 /* Where d's BAR 0 asks to decode: its address, and whether memory decoding is on. */
 static bool bar_wanted(const struct pci_dev *d, uint64_t *base)
 {
-	*base = get32c(d->cfg + PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_MEM_MASK;
-	return d->bar_size && (get16c(d->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY) && *base != 0;
+	*base = get32(d->cfg + PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_MEM_MASK;
+	return d->bar_size && (get16(d->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY) && *base != 0;
 }
 
 /*
@@ -201,9 +196,9 @@ int pci_plug(struct pci_bus *pb, struct pci_dev *d, mmio_fn fn, void *dev)
 		d->mmio = mmio_add(pb->mmio, d->name, d->bar_size, fn, dev);
 		if (d->mmio < 0)
 			return -1;
-		put32c(d->cfg + PCI_BASE_ADDRESS_0, (uint32_t)d->bar_base |
-		       (get32c(d->cfg + PCI_BASE_ADDRESS_0) & ~PCI_BASE_ADDRESS_MEM_MASK));
-		put16c(d->cfg + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+		put32(d->cfg + PCI_BASE_ADDRESS_0, (uint32_t)d->bar_base |
+		       (get32(d->cfg + PCI_BASE_ADDRESS_0) & ~PCI_BASE_ADDRESS_MEM_MASK));
+		put16(d->cfg + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 		d->bar_on = true;
 		mmio_move(pb->mmio, d->mmio, d->bar_base, true);
 	}
@@ -239,8 +234,8 @@ void pci_verbose(const struct pci_bus *pb, FILE *f)
 				 (unsigned long long)(d->bar_base + d->bar_size - 1));
 		if (d->msix_cap)
 			snprintf(irq, sizeof irq, "MSI-X, %u vectors",
-				 (get16c(d->cfg + d->msix_cap + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE) + 1);
+				 (get16(d->cfg + d->msix_cap + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE) + 1);
 		fprintf(f, "kvmrun: pci 00:%02x.0 %04x:%04x %s: %s, %s\n", d->slot,
-			get16c(d->cfg + PCI_VENDOR_ID), get16c(d->cfg + PCI_DEVICE_ID), d->name, bar, irq);
+			get16(d->cfg + PCI_VENDOR_ID), get16(d->cfg + PCI_DEVICE_ID), d->name, bar, irq);
 	}
 }

@@ -71,6 +71,9 @@ int vq_pop(struct vq *q, const struct guest_mem *m, struct vq_chain *c, char *wh
 /* vq_push: give the chain whose head is given back with written bytes; the used index moves last. */
 void vq_push(struct vq *q, uint16_t head, uint32_t written);
 
+/* vq_has_avail: has the driver made a chain available that vq_pop has not taken? Takes none. */
+bool vq_has_avail(const struct vq *q);
+
 /* vq_wants_interrupt: false when the driver asked for none (VRING_AVAIL_F_NO_INTERRUPT). */
 bool vq_wants_interrupt(const struct vq *q);
 
@@ -79,6 +82,12 @@ bool vq_wants_interrupt(const struct vq *q);
  * of them (into the buffers when into_iov); returns the count moved.
  */
 size_t iov_copy(const struct iovec *iov, unsigned n, uint64_t off, void *p, size_t len, bool into_iov);
+
+/*
+ * iov_slice: the iovecs that cover [off, off + len) of iov[0..n), into out
+ * (room for n); their count. They point into the same buffers.
+ */
+unsigned iov_slice(const struct iovec *iov, unsigned n, uint64_t off, uint64_t len, struct iovec *out);
 
 /* ---- virtio_pci.c: the transport ---- */
 

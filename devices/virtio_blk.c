@@ -127,26 +127,6 @@ int disk_open(struct disk *d, int *status)
 	return 0;
 }
 
-/* The iovecs of [off, off + len) of iov[0..n), into out (room for n); their count. */
-static unsigned iov_slice(const struct iovec *iov, unsigned n, uint64_t off, uint64_t len, struct iovec *out)
-{
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < n && len; i++) {
-		uint64_t take;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		take = iov[i].iov_len - off < len ? iov[i].iov_len - off : len;
-		out[k++] = (struct iovec){ .iov_base = (uint8_t *)iov[i].iov_base + off, .iov_len = take };
-		len -= take;
-		off = 0;
-	}
-	return k;
-}
-
 /* All of iov to or from the file at pos, through short transfers and EINTR. 0, or -1. */
 static int transfer(int fd, struct iovec *iov, unsigned n, uint64_t pos, bool write)
 {

@@ -91,8 +91,7 @@ static bool rx(struct virtio_dev *d, struct hvc *h)
 		used = true;
 	}
 	/* Are there buffers for more? Peek without taking one. */
-	h->rx_buffers = d->driver_settled && d->vq[Q_RX].ready && __atomic_load_n((uint16_t *)(void *)(d->vq[Q_RX].avail + 2),
-							      __ATOMIC_ACQUIRE) != d->vq[Q_RX].last_avail;
+	h->rx_buffers = d->driver_settled && vq_has_avail(&d->vq[Q_RX]);
 	return used;
 }
 

@@ -146,34 +146,48 @@ void vq_push(struct vq *q, uint16_t head, uint32_t written)
 	__atomic_store_n((uint16_t *)(void *)(q->used + 2), q->used_idx, __ATOMIC_RELEASE);
 }
 
+bool vq_has_avail(const struct vq *q)
+{
+	return q->ready && load16(q->avail + 2) != q->last_avail;
+}
+
 bool vq_wants_interrupt(const struct vq *q)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* our used index before the driver's flags */
 	return !(load16(q->avail) & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
-size_t iov_copy(const struct iovec *iov, unsigned n, uint64_t off, void *p, size_t len, bool into_iov)
+unsigned iov_slice(const struct iovec *iov, unsigned n, uint64_t off, uint64_t len, struct iovec *out)
 {
-	size_t done = 0;
+	unsigned k = 0;
 
-	for (unsigned i = 0; i < n && done < len; i++) {
-		uint8_t *b;
-		size_t take;
+	for (unsigned i = 0; i < n && len; i++) {
+		uint64_t take;
 
 		if (off >= iov[i].iov_len) {
 			off -= iov[i].iov_len;
 			continue;
 		}
-		b = (uint8_t *)iov[i].iov_base + off;
-		take = iov[i].iov_len - off;
-		if (take > len - done)
-			take = len - done;
-		if (into_iov)
-			memcpy(b, (const uint8_t *)p + done, take);
-		else
-			memcpy((uint8_t *)p + done, b, take);
-		done += take;
+		take = iov[i].iov_len - off < len ? iov[i].iov_len - off : len;
+		out[k++] = (struct iovec){ .iov_base = (uint8_t *)iov[i].iov_base + off, .iov_len = take };
+		len -= take;
 		off = 0;
+	}
+	return k;
+}
+
+size_t iov_copy(const struct iovec *iov, unsigned n, uint64_t off, void *p, size_t len, bool into_iov)
+{
+	struct iovec part[VQ_MAX_SEGS];
+	unsigned k = iov_slice(iov, n < VQ_MAX_SEGS ? n : VQ_MAX_SEGS, off, len, part);
+	size_t done = 0;
+
+	for (unsigned i = 0; i < k; i++) {
+		if (into_iov)
+			memcpy(part[i].iov_base, (const uint8_t *)p + done, part[i].iov_len);
+		else
+			memcpy((uint8_t *)p + done, part[i].iov_base, part[i].iov_len);
+		done += part[i].iov_len;
 	}
 	return done;
 }

@@ -19,7 +19,7 @@
 static const char *const mod_path[2] = { "mod0", "mod1" };
 static const char *const mod_string[2] = { NULL, "root=/dev/fuzz quiet" };
 
-static uint32_t get32(const struct guest_mem *m, uint64_t gpa)
+static uint32_t ram32(const struct guest_mem *m, uint64_t gpa)
 {
 	CHECK(gpa + 4 <= m->size, "read of 0x%llx outside RAM", (unsigned long long)gpa);
 	return (uint32_t)le(m->host + gpa, 4);
@@ -96,13 +96,13 @@ static void check_loaded(const struct guest_mem *m, const struct file_buf *kerne
 	spans[nspan++] = (struct span){ img->low, img->high, "kernel" };
 	spans[nspan++] = (struct span){ info, info + GUEST_PAGE, "information page" };
 
-	CHECK(get32(m, info + 0) == ((1u << 0) | (1u << 2) | (1u << 3) | (1u << 6) | (1u << 9)),
-	      "info flags 0x%x", get32(m, info));
-	CHECK(get32(m, info + 4) == 640 && get32(m, info + 8) == (FUZZ_RAM - 0x100000) / 1024,
-	      "mem_lower %u, mem_upper %u", get32(m, info + 4), get32(m, info + 8));
+	CHECK(ram32(m, info + 0) == ((1u << 0) | (1u << 2) | (1u << 3) | (1u << 6) | (1u << 9)),
+	      "info flags 0x%x", ram32(m, info));
+	CHECK(ram32(m, info + 4) == 640 && ram32(m, info + 8) == (FUZZ_RAM - 0x100000) / 1024,
+	      "mem_lower %u, mem_upper %u", ram32(m, info + 4), ram32(m, info + 8));
 
 	/* The command line: the kernel's path, a space, the --append string. */
-	cur = get32(m, info + 16);
+	cur = ram32(m, info + 16);
 	s = guest_str(m, cur, &len);
 	want_len = strlen(kernel->path) + 1 + (bp->append ? strlen(bp->append) : 0);
 	CHECK(len == want_len && memcmp(s, kernel->path, strlen(kernel->path)) == 0 && s[strlen(kernel->path)] == ' ' &&
@@ -112,13 +112,13 @@ static void check_loaded(const struct guest_mem *m, const struct file_buf *kerne
 	      "information page", (unsigned long long)cur);
 	spans[nspan++] = (struct span){ cur, cur + len + 1, "command line" };
 
-	CHECK(get32(m, info + 20) == bp->nmods && get32(m, info + 24) == info + 0x100, "mods_count %u, mods_addr 0x%x",
-	      get32(m, info + 20), get32(m, info + 24));
+	CHECK(ram32(m, info + 20) == bp->nmods && ram32(m, info + 24) == info + 0x100, "mods_count %u, mods_addr 0x%x",
+	      ram32(m, info + 20), ram32(m, info + 24));
 	for (unsigned i = 0; i < bp->nmods; i++) {
 		const struct mb_module *mod = &bp->mods[i];
-		uint64_t e = info + 0x100 + 16 * i, start = get32(m, e), end = get32(m, e + 4), str = get32(m, e + 8);
+		uint64_t e = info + 0x100 + 16 * i, start = ram32(m, e), end = ram32(m, e + 4), str = ram32(m, e + 8);
 
-		CHECK(get32(m, e + 12) == 0, "module %u: reserved field 0x%x", i, get32(m, e + 12));
+		CHECK(ram32(m, e + 12) == 0, "module %u: reserved field 0x%x", i, ram32(m, e + 12));
 		CHECK(start % GUEST_PAGE == 0, "module %u at 0x%llx is not page-aligned", i, (unsigned long long)start);
 		CHECK(end >= start && end - start == mod->file.size && end <= m->size,
 		      "module %u at 0x%llx-0x%llx for %llu bytes", i, (unsigned long long)start,
@@ -147,11 +147,11 @@ static void check_loaded(const struct guest_mem *m, const struct file_buf *kerne
 			      (unsigned long long)spans[i].start, (unsigned long long)spans[i].end, spans[j].what,
 			      (unsigned long long)spans[j].start, (unsigned long long)spans[j].end);
 
-	CHECK(get32(m, info + 44) == (m->high ? 48u : 24u) && get32(m, info + 48) == info + 0x80,
-	      "mmap_length %u, mmap_addr 0x%x", get32(m, info + 44), get32(m, info + 48));
-	CHECK(get32(m, info + 0x80) == 20 && le(m->host + info + 0x84, 8) == 0 &&
-	      le(m->host + info + 0x8c, 8) == m->size - m->high && get32(m, info + 0x94) == 1, "memory map entry");
-	CHECK(get32(m, info + 64) == info + 0xb0 && memcmp(m->host + info + 0xb0, "kvmrun", 7) == 0,
+	CHECK(ram32(m, info + 44) == (m->high ? 48u : 24u) && ram32(m, info + 48) == info + 0x80,
+	      "mmap_length %u, mmap_addr 0x%x", ram32(m, info + 44), ram32(m, info + 48));
+	CHECK(ram32(m, info + 0x80) == 20 && le(m->host + info + 0x84, 8) == 0 &&
+	      le(m->host + info + 0x8c, 8) == m->size - m->high && ram32(m, info + 0x94) == 1, "memory map entry");
+	CHECK(ram32(m, info + 64) == info + 0xb0 && memcmp(m->host + info + 0xb0, "kvmrun", 7) == 0,
 	      "boot loader name");
 	check_untouched_outside(m, spans, nspan);
 }
