@@ -36,6 +36,7 @@ enum {
 	EXIT_HOST = 102,         /* host or KVM failure: /dev/kvm, capability, ioctl, memory, output */
 	EXIT_BAD_GUEST = 104,    /* the guest file cannot be used: missing, empty, too large, overlapping */
 	EXIT_DISK_LOCKED = 106,  /* a --disk image is locked by another process */
+	EXIT_NET = 107,          /* a --net backend cannot be opened: no such tap, no permission, socket refused */
 	EXIT_TIMEOUT = 124,      /* --timeout expired, as timeout(1) */
 	EXIT_SIGNAL_BASE = 128,  /* + N when ended by signal N; 128+SIGPIPE when stdout's reader left */
 };
@@ -503,11 +504,13 @@ struct vm_shared {
 };
 
 /* What the user put on the PCI bus, in the order given (devices/virtio.h has struct disk). */
-enum dev_kind { DEV_DISK, DEV_VIRTIO_CONSOLE, DEV_VIRTIO_RNG, DEV_PVPANIC_PCI };
+enum dev_kind { DEV_DISK, DEV_VIRTIO_CONSOLE, DEV_VIRTIO_RNG, DEV_PVPANIC_PCI, DEV_NET, DEV_VIRTIO_BALLOON };
 struct disk;
+struct netdev;
 struct dev_spec {
 	enum dev_kind kind;
 	struct disk *disk;       /* DEV_DISK: opened and locked */
+	struct netdev *net;      /* DEV_NET: its backend opened */
 };
 struct pci_machine;
 

@@ -12,7 +12,7 @@
 #include "boot/boot.h"
 #include "devices/devices.h"
 
-enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX, OPT_DISK, OPT_DEVICE };
+enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX, OPT_DISK, OPT_DEVICE, OPT_NET };
 
 #define USAGE "usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)"
 
@@ -39,6 +39,8 @@ struct options {
 	unsigned ndevs;
 	struct disk disks[PCI_MAX_SLOTS - 1];
 	unsigned ndisks;
+	struct netdev nets[PCI_MAX_SLOTS - 1];
+	unsigned nnets;
 };
 
 static void help(void)
@@ -80,8 +82,11 @@ static void help(void)
 	       "      --disk FILE[,ro][,serial=TEXT]\n"
 	       "                       a raw disk image as a virtio-blk disk on PCI (repeatable:\n"
 	       "                       vda, vdb, ... in order); locked against other users\n"
+	       "      --net tap=NAME[,mac=MAC] or --net stream=SOCKET[,mac=MAC]\n"
+	       "                       a virtio-net NIC on PCI (repeatable: eth0, eth1, ...):\n"
+	       "                       a tap device, or a UNIX stream socket as passt serves\n"
 	       "      --device NAME    a PCI device: virtio-console (hvc0; stdin then feeds it,\n"
-	       "                       not COM1), virtio-rng, or pvpanic-pci\n"
+	       "                       not COM1), virtio-rng, pvpanic-pci, or virtio-balloon\n"
 	       "  -t, --timeout SECS   stop a guest still running after SECS seconds (fractions ok)\n"
 	       "      --no-sandbox     run without the seccomp filter that confines the run loop\n"
 	       "  -s, --stats          at exit, print VM exits by reason and port, and timings\n"
@@ -110,6 +115,7 @@ static void help(void)
 	       "           a --disk file that is missing, a directory, empty or not a\n"
 	       "           multiple of 512 bytes\n"
 	       "  106      a --disk file is locked by another process\n"
+	       "  107      a --net backend cannot be opened (tap or socket)\n"
 	       "  124      --timeout expired\n"
 	       "  128+N    stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM);\n"
 	       "           130 also when Ctrl-A x quits an interactive console;\n"
@@ -221,17 +227,30 @@ static void add_module(struct options *o, const char *opt, char *arg, bool qemu_
 /* The --device names, each at most once. */
 static const struct { const char *name; enum dev_kind kind; } device_names[] = {
 	{ "virtio-console", DEV_VIRTIO_CONSOLE }, { "virtio-rng", DEV_VIRTIO_RNG }, { "pvpanic-pci", DEV_PVPANIC_PCI },
+	{ "virtio-balloon", DEV_VIRTIO_BALLOON },
 };
 
-/* --disk FILE[,OPTS] or --device NAME: the next PCI device. */
-static void add_device(struct options *o, const char *opt, char *arg, bool disk)
+/* --disk FILE[,OPTS], --net BACKEND[,OPTS] or --device NAME: the next PCI device. */
+static void add_device(struct options *o, const char *opt, char *arg, enum dev_kind kind)
 {
 	char why[160];
 	unsigned i;
 
 	if (o->ndevs == sizeof o->devs / sizeof o->devs[0])
-		bad_value(opt, arg, "too many PCI devices (at most 31 --disk and --device together)");
-	if (disk) {
+		bad_value(opt, arg, "too many PCI devices (at most 31 --disk, --net and --device together)");
+	if (kind == DEV_NET) {
+		char *text = strdup(arg);	/* kept: the backend's name points into it */
+
+		if (!text)
+			bad_value(opt, arg, "out of memory");
+		if (net_parse(text, &o->nets[o->nnets], why, sizeof why) < 0) {
+			free(text);
+			bad_value(opt, arg, why);
+		}
+		o->devs[o->ndevs++] = (struct dev_spec){ .kind = DEV_NET, .net = &o->nets[o->nnets++] };
+		return;
+	}
+	if (kind == DEV_DISK) {
 		char *text = strdup(arg);	/* kept: the disk's path points into it */
 
 		if (!text)
@@ -247,7 +266,7 @@ static void add_device(struct options *o, const char *opt, char *arg, bool disk)
 		if (strcmp(arg, device_names[i].name) == 0)
 			break;
 	if (i == sizeof device_names / sizeof device_names[0])
-		bad_value(opt, arg, "not one of virtio-console, virtio-rng, pvpanic-pci");
+		bad_value(opt, arg, "not one of virtio-console, virtio-rng, pvpanic-pci, virtio-balloon");
 	for (unsigned k = 0; k < o->ndevs; k++)
 		if (o->devs[k].kind == device_names[i].kind)
 			bad_value(opt, arg, "given twice (one of each device at most)");
@@ -275,6 +294,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *why;
@@ -330,8 +350,13 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->no_sandbox = true;
 			break;
 		case OPT_DISK:
+			add_device(o, "--disk", optarg, DEV_DISK);
+			break;
+		case OPT_NET:
+			add_device(o, "--net", optarg, DEV_NET);
+			break;
 		case OPT_DEVICE:
-			add_device(o, c == OPT_DISK ? "--disk" : "--device", optarg, c == OPT_DISK);
+			add_device(o, "--device", optarg, DEV_VIRTIO_CONSOLE);	/* which one: by name */
 			break;
 		case 't':
 			if (parse_seconds(optarg, &o->timeout_ns, &why) < 0)
@@ -712,6 +737,9 @@ int main(int argc, char **argv)
 			return status;
 	for (unsigned i = 0; i < o.ndisks; i++)
 		if (disk_open(&o.disks[i], &status) < 0)
+			return status;
+	for (unsigned i = 0; i < o.nnets; i++)
+		if (net_open(&o.nets[i], &status) < 0)
 			return status;
 
 	vm.stats_on = o.stats;

@@ -32,7 +32,7 @@ static void note_device(struct pci_machine *pm, const struct virtio_dev *d)
 struct pci_machine *pcim_create(struct vm *vm, const struct dev_spec *specs, unsigned n)
 {
 	struct pci_machine *pm = calloc(1, sizeof *pm);
-	unsigned ndisks = 0;
+	unsigned ndisks = 0, nnets = 0;
 
 	if (!pm) {
 		fprintf(stderr, "kvmrun: out of memory for the PCI bus\n");
@@ -54,6 +54,13 @@ struct pci_machine *pcim_create(struct vm *vm, const struct dev_spec *specs, uns
 			break;
 		case DEV_VIRTIO_RNG:
 			d = virtio_rng_add(vm, &pm->bus, &pm->msi);
+			break;
+		case DEV_NET:
+			d = virtio_net_add(vm, &pm->bus, &pm->msi, specs[i].net, nnets++);
+			note_fd(pm, specs[i].net->fd);
+			break;
+		case DEV_VIRTIO_BALLOON:
+			d = virtio_balloon_add(vm, &pm->bus, &pm->msi);
 			break;
 		case DEV_PVPANIC_PCI:
 			if (pvpanic_pci_add(&pm->bus) < 0)
@@ -80,6 +87,14 @@ void pcim_stop(struct pci_machine *pm)
 {
 	for (unsigned i = 0; i < pm->nvdev; i++)
 		virtio_stop(pm->vdev[i]);
+}
+
+struct virtio_dev *pcim_find(const struct pci_machine *pm, uint16_t device_id)
+{
+	for (unsigned i = 0; i < pm->nvdev; i++)
+		if (pm->vdev[i]->ops->device_id == device_id)
+			return pm->vdev[i];
+	return NULL;
 }
 
 void pcim_verbose(const struct pci_machine *pm, FILE *f)

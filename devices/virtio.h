@@ -238,6 +238,62 @@ struct virtio_dev *virtio_rng_add(struct vm *vm, struct pci_bus *pb, struct msix
 /* pvpanic_pci_add: QEMU's pvpanic-pci (1b36:0011): a panic event written to BAR 0 ends the run. */
 int pvpanic_pci_add(struct pci_bus *pb);
 
+/* ---- virtio_net.c, net_backend.c: a NIC per --net ---- */
+
+enum net_kind { NET_TAP, NET_STREAM };
+
+/* A --net: its backend, opened by net_open before the VM exists. */
+struct netdev {
+	enum net_kind kind;
+	const char *name;                /* tap=NAME or stream=PATH: points into the spec */
+	uint8_t mac[6];
+	bool mac_given;
+	int fd;                          /* the tap or the connected socket (-1: not open) */
+	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;  /* rx: to the guest, tx: from it */
+	uint64_t rx_drops, tx_drops;     /* frames dropped, each with its cause counted below */
+	uint64_t drop_too_big, drop_bad_header, drop_backend;
+};
+
+/*
+ * net_parse: tap=NAME[,mac=MAC] or stream=PATH[,mac=MAC] into n (name points
+ * into spec, which must outlive n). Returns 0, or -1 with the reason in why.
+ */
+int net_parse(char *spec, struct netdev *n, char *why, size_t len);
+
+/*
+ * net_open: open n's backend (attach to or create the tap; connect the
+ * socket). Returns 0, or -1 after one line on stderr with *status set
+ * (EXIT_NET).
+ */
+int net_open(struct netdev *n, int *status);
+
+/* virtio_net_add: the NIC as the next virtio-net device (eth0, eth1... by index). */
+struct virtio_dev *virtio_net_add(struct vm *vm, struct pci_bus *pb, struct msix_vm *mv,
+				  struct netdev *n, unsigned index);
+
+/* ---- virtio_balloon.c: memory the guest gives back ---- */
+
+/* virtio_balloon_add: a balloon with free page reporting, deflate on OOM and statistics. */
+struct virtio_dev *virtio_balloon_add(struct vm *vm, struct pci_bus *pb, struct msix_vm *mv);
+
+/*
+ * balloon_set_target: ask the guest to leave bytes of RAM in the balloon
+ * (0: give it all back). Any thread. Returns 0, or -1 with the reason in why
+ * (above RAM, not a multiple of 4K).
+ */
+int balloon_set_target(struct virtio_dev *d, uint64_t bytes, char *why, size_t len);
+
+/* What the balloon knows now. */
+struct balloon_info {
+	uint64_t target, actual;         /* bytes asked for, bytes the guest has put in */
+	uint64_t reported, released;     /* free page reports taken; bytes given back to the host */
+	uint64_t stats[16];              /* the guest's last statistics by tag (VIRTIO_BALLOON_S_*) */
+	uint32_t stats_valid;            /* bit per tag received */
+};
+
+/* balloon_get: the balloon's state now. Any thread. */
+void balloon_get(struct virtio_dev *d, struct balloon_info *out);
+
 /* ---- pcidevs.c: a VM's PCI devices, as one ---- */
 
 struct pci_machine {
@@ -258,6 +314,9 @@ struct pci_machine *pcim_create(struct vm *vm, const struct dev_spec *specs, uns
 /* pcim_start / pcim_stop: the devices' threads (start before seccomp; stop is idempotent). */
 int pcim_start(struct pci_machine *pm);
 void pcim_stop(struct pci_machine *pm);
+
+/* pcim_find: the first virtio device with this virtio device ID, or NULL. */
+struct virtio_dev *pcim_find(const struct pci_machine *pm, uint16_t device_id);
 
 /* pcim_verbose / pcim_stats: the -v and --stats lines. */
 void pcim_verbose(const struct pci_machine *pm, FILE *f);

@@ -178,7 +178,8 @@ cp "$here/init" "$root/init"
 boot_mods=(drivers/misc/pvpanic/pvpanic drivers/misc/pvpanic/pvpanic-mmio drivers/misc/pvpanic/pvpanic-pci
 	drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
 	drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/block/virtio_blk
-	drivers/char/virtio_console drivers/char/hw_random/virtio-rng)
+	drivers/char/virtio_console drivers/char/hw_random/virtio-rng
+	drivers/net/net_failover net/core/failover drivers/net/virtio_net drivers/virtio/virtio_balloon)
 ext4_mods=(crypto/crc32c_generic lib/crc16 lib/libcrc32c fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4)
 kdir=./lib/modules/$kver/kernel
 dpkg-deb --fsys-tarfile "$deb" | tar -t > "$tmp/files" || die "cannot list $deb"

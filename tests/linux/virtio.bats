@@ -240,11 +240,11 @@ teardown() {
 	refused 2 "kvmrun: --disk ',ro': no file name before the options; $USAGE" --disk ,ro
 	refused 2 "kvmrun: --disk 'x,serial=twenty-one-bytes-long': serial 'twenty-one-bytes-long' is longer than 20 bytes; $USAGE" \
 		--disk x,serial=twenty-one-bytes-long
-	refused 2 "kvmrun: --device 'virtio-gpu': not one of virtio-console, virtio-rng, pvpanic-pci; $USAGE" --device virtio-gpu
+	refused 2 "kvmrun: --device 'virtio-gpu': not one of virtio-console, virtio-rng, pvpanic-pci, virtio-balloon; $USAGE" --device virtio-gpu
 	refused 2 "kvmrun: --device 'virtio-rng': given twice (one of each device at most); $USAGE" --device virtio-rng --device virtio-rng
 	many=()
 	for _ in $(seq 31); do many+=(--disk x,ro); done
-	refused 2 "kvmrun: --device 'virtio-rng': too many PCI devices (at most 31 --disk and --device together); $USAGE" "${many[@]}" --device virtio-rng
+	refused 2 "kvmrun: --device 'virtio-rng': too many PCI devices (at most 31 --disk, --net and --device together); $USAGE" "${many[@]}" --device virtio-rng
 	refused 2 "kvmrun: --no-irqchip: PCI devices (--disk, --device) interrupt through MSI-X, which needs the in-kernel interrupt controllers; $USAGE" \
 		--no-irqchip --disk x
 }

@@ -107,7 +107,7 @@ add_module() {
 	done
 	order+=("$name")
 }
-for m in kvm_amd 9p 9pnet_virtio virtio_pci; do
+for m in kvm_amd 9p 9pnet_virtio virtio_pci tun; do
 	add_module "$m"
 done
 
