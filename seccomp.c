@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
 #include <linux/seccomp.h>
 
 #include "kvm.h"
@@ -127,11 +128,43 @@ static void allow_fd_range(struct prog *p, unsigned sys, int lo, unsigned n)
 	emit(p, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
 }
 
-/* What the PCI devices' threads do on their own descriptors: eventfds, disk images. */
+/* if (nr == sys && lo <= arg1 < lo + n) allow; A keeps the syscall number otherwise. */
+static void allow_arg1_range(struct prog *p, unsigned sys, int lo, unsigned n)
+{
+	emit(p, (struct sock_filter)JEQ(sys, 0, 5));
+	emit(p, (struct sock_filter)LD(ARG_LO(1)));
+	emit(p, (struct sock_filter)JGE((unsigned)lo, 0, 2));
+	emit(p, (struct sock_filter)JGE((unsigned)lo + n, 1, 0));
+	emit(p, (struct sock_filter)ALLOW);
+	emit(p, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
+}
+
+/*
+ * The control thread (--control): accept4 on the listening socket only. An
+ * accepted descriptor gets whatever number is free, which a filter cannot
+ * know, so the thread moves it at once with dup3 onto one of its client slots,
+ * consecutive numbers reserved before the filter, and reads and writes only
+ * those. dup3 may only target a slot: no other descriptor can be replaced.
+ * (poll, close, futex and tgkill, for the pause and the kick, are plain.)
+ */
+static void allow_control(struct prog *p, const struct sandbox *sb)
+{
+	if (sb->ctl_listen_fd < 0)
+		return;
+	allow_fd(p, SYS_accept4, sb->ctl_listen_fd);
+	allow_arg1_range(p, SYS_dup3, sb->ctl_fd_lo, sb->nctl_fds);
+	allow_fd_range(p, SYS_read, sb->ctl_fd_lo, sb->nctl_fds);
+	allow_fd_range(p, SYS_write, sb->ctl_fd_lo, sb->nctl_fds);
+}
+
+/* What the PCI devices' threads do on their own descriptors: eventfds, disk images, taps and sockets. */
 static const unsigned device_calls[] = {
 	SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
-	SYS_fdatasync, SYS_fallocate,
+	SYS_fdatasync, SYS_fallocate, SYS_writev,
 };
+
+/* A NIC hands the tap the offloads its driver accepted when the driver starts it (after the filter is on). */
+static const unsigned long device_ioctls[] = { TUNSETOFFLOAD };
 
 /* The VM ioctls of the PCI devices at run time: MSI routes follow the guest, ioeventfds follow a moved BAR. */
 static const unsigned long pci_vm_ioctls[] = { KVM_IRQ_LINE, KVM_SET_GSI_ROUTING, KVM_IOEVENTFD };
@@ -172,7 +205,10 @@ int seccomp_install(const struct sandbox *sb)
 	for (unsigned i = 0; sb->ndev_fds && i < sizeof device_calls / sizeof device_calls[0]; i++)
 		allow_fd_range(&p, device_calls[i], sb->dev_fd_lo, sb->ndev_fds);
 	if (sb->ndev_fds)
+		allow_ioctls(&p, sb->dev_fd_lo, sb->ndev_fds, device_ioctls, sizeof device_ioctls / sizeof device_ioctls[0]);
+	if (sb->ndev_fds)
 		allow_nr(&p, SYS_getrandom);
+	allow_control(&p, sb);
 	allow_ioctls(&p, STDIN_FILENO, 1, tty_ioctls, sizeof tty_ioctls / sizeof tty_ioctls[0]);
 	allow_fd(&p, SYS_read, STDIN_FILENO);
 	allow_fd(&p, SYS_write, STDOUT_FILENO);

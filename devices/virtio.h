@@ -26,7 +26,7 @@
 
 #define VQ_MAX_SIZE   256     /* the queue size a device offers (and the most a driver may set) */
 #define VQ_MAX_SEGS   (VQ_MAX_SIZE + 2) /* buffers in one chain, an indirect table's included */
-#define VQ_MAX_CHAIN  (64ULL << 20)     /* bytes in one chain, each way */
+#define VQ_MAX_CHAIN  (128ULL << 20)    /* bytes in one chain, each way: a free page report is 32 blocks of 4 MiB */
 
 /* A queue as the driver configured it, and where the device stands in it. */
 struct vq {
@@ -122,6 +122,8 @@ struct virtio_ops {
 	 * nothing should be polled now. timeout_ms: a poll period while input waits (-1: none).
 	 */
 	int (*poll_fd)(struct virtio_dev *d, int *timeout_ms);
+	/* Optional, right after poll_fd under the lock: the events to poll it for (NULL: POLLIN). */
+	short (*poll_events)(struct virtio_dev *d);
 	void (*poll_ready)(struct virtio_dev *d);
 	/* --stats: the device's own counters, one line (may be NULL). */
 	void (*stats)(const struct virtio_dev *d, FILE *f);
@@ -187,6 +189,12 @@ void virtio_stop(struct virtio_dev *d);
 /* virtio_fail: the driver broke a rule (why): DEVICE_NEEDS_RESET and a configuration interrupt. Under the lock. */
 void virtio_fail(struct virtio_dev *d, const char *why);
 
+/*
+ * virtio_config_changed: the device configuration changed: config_generation
+ * moves and, once the driver is up, a configuration interrupt. Under the lock.
+ */
+void virtio_config_changed(struct virtio_dev *d);
+
 /* virtio_used: hand a chain back on queue q; an interrupt follows unless suppressed. Under the lock. */
 void virtio_used(struct virtio_dev *d, unsigned q, uint16_t head, uint32_t written);
 
@@ -240,32 +248,112 @@ int pvpanic_pci_add(struct pci_bus *pb);
 
 /* ---- virtio_net.c, net_backend.c: a NIC per --net ---- */
 
+#define NET_HDR_LEN   12                /* struct virtio_net_hdr_v1, num_buffers included: VERSION_1's header */
+#define NET_MAX_FRAME 65536             /* bytes of one Ethernet frame, header not counted: a GSO frame fits */
+#define NET_MIN_FRAME 14                /* an Ethernet header */
+
 enum net_kind { NET_TAP, NET_STREAM };
 
-/* A --net: its backend, opened by net_open before the VM exists. */
+/* Why a frame was dropped: each drop is counted under exactly one cause (net_drop_names). */
+enum net_drop {
+	NET_TX_SHORT,                    /* a tx chain shorter than the 12-byte header */
+	NET_TX_RUNT,                     /* a tx frame shorter than an Ethernet header */
+	NET_TX_TOO_BIG,                  /* a tx frame over NET_MAX_FRAME */
+	NET_TX_BAD_HEADER,               /* an offload the driver did not negotiate, or one the tap refused */
+	NET_TX_BACKEND,                  /* the tap or socket failed, or the peer is gone */
+	NET_RX_TOO_BIG,                  /* (stream) a frame over NET_MAX_FRAME */
+	NET_RX_RUNT,                     /* (stream) a frame shorter than an Ethernet header */
+	NET_RX_NO_ROOM,                  /* larger than all the buffers the driver can post */
+	NET_RX_BAD_HEADER,               /* (tap) an offload the driver did not accept (after a reset) */
+	NET_DROPS
+};
+
+/* net_drop_names: what each cause means, for -v and --stats ("tx shorter than the header"). */
+extern const char *const net_drop_names[NET_DROPS];
+
+/*
+ * A --net: its backend, opened by net_open before the VM exists. The
+ * counters are the device thread's while it runs; --stats reads them after.
+ */
 struct netdev {
 	enum net_kind kind;
 	const char *name;                /* tap=NAME or stream=PATH: points into the spec */
 	uint8_t mac[6];
 	bool mac_given;
 	int fd;                          /* the tap or the connected socket (-1: not open) */
-	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;  /* rx: to the guest, tx: from it */
-	uint64_t rx_drops, tx_drops;     /* frames dropped, each with its cause counted below */
-	uint64_t drop_too_big, drop_bad_header, drop_backend;
+	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;  /* rx: to the guest, tx: from it; headers not counted */
+	uint64_t drops[NET_DROPS];       /* frames dropped, by cause */
 };
 
 /*
- * net_parse: tap=NAME[,mac=MAC] or stream=PATH[,mac=MAC] into n (name points
- * into spec, which must outlive n). Returns 0, or -1 with the reason in why.
+ * net_parse: tap=NAME[,mac=MAC] or stream=PATH[,mac=MAC], keys in any order,
+ * ",," a comma in a value, into n (name points into spec, which must outlive
+ * n). Without mac= the MAC is locally administered unicast, 52: and five
+ * bytes of a hash of the backend and its name: the same on every run.
+ * Returns 0, or -1 with the reason in why.
  */
 int net_parse(char *spec, struct netdev *n, char *why, size_t len);
 
 /*
- * net_open: open n's backend (attach to or create the tap; connect the
- * socket). Returns 0, or -1 after one line on stderr with *status set
- * (EXIT_NET).
+ * net_open: open n's backend, non-blocking: attach to (or, with
+ * CAP_NET_ADMIN, create) the tap with a 12-byte vnet header and no offloads
+ * yet; or connect the UNIX stream socket. Returns 0, or -1 after one line on
+ * stderr ("kvmrun: --net tap=NAME: ...") with *status set (EXIT_NET).
  */
 int net_open(struct netdev *n, int *status);
+
+/*
+ * A stream backend's receive side: QEMU's stream netdev framing (as passt
+ * speaks it), a 4-byte big-endian length, then the frame. Bytes read from
+ * the socket are appended at net_stream_space; frames come out whole.
+ */
+struct net_stream {
+	uint32_t have;                   /* bytes in buf */
+	uint32_t skip;                   /* bytes still to come of a frame being dropped */
+	uint8_t buf[4 + NET_MAX_FRAME];
+};
+
+/* net_stream_space: where the next bytes read go, and how many fit (*room 0: take the frame first). */
+uint8_t *net_stream_space(struct net_stream *s, size_t *room);
+
+/*
+ * net_stream_frame: n more bytes were put at net_stream_space (n may be 0).
+ * Returns 1 with the first complete frame at *frame (*len bytes, it stays
+ * until net_stream_pop), or 0 when more bytes are needed. Frames over
+ * NET_MAX_FRAME (skipped as they arrive, never held) or shorter than an
+ * Ethernet header are dropped here and counted in drops.
+ */
+int net_stream_frame(struct net_stream *s, size_t n, const uint8_t **frame, uint32_t *len, uint64_t *drops);
+
+/* net_stream_pop: the frame net_stream_frame returned is done with. */
+void net_stream_pop(struct net_stream *s);
+
+struct virtio_net_hdr_v1;
+
+/*
+ * net_tx_check: may a frame of len bytes with the driver's header h go out,
+ * given the features the driver accepted? Returns NET_DROPS (yes), or the
+ * drop cause: checksum or GSO asked for without CSUM or HOST_TSO4/6/ECN, an
+ * unknown GSO type or flag, a checksum outside the frame.
+ */
+enum net_drop net_tx_check(const struct virtio_net_hdr_v1 *h, uint32_t len, uint64_t features);
+
+/*
+ * net_rx_header: fit the tap's header h to the features the driver
+ * accepted (flags cleared without GUEST_CSUM). Returns NET_DROPS, or
+ * NET_RX_BAD_HEADER for a checksum or GSO the driver did not accept.
+ */
+enum net_drop net_rx_header(struct virtio_net_hdr_v1 *h, uint64_t features);
+
+/*
+ * net_rx_fill: the header hdr (NET_HDR_LEN bytes), then frame (len bytes),
+ * into nchains chains of buffers in order: chain i is the next cnt[i]
+ * iovecs of iov, and is filled before the next one starts. Returns the
+ * chains used, with the bytes each got in written[]; 0, with nothing
+ * written, when all of them hold less than the header and the frame.
+ */
+unsigned net_rx_fill(const struct iovec *iov, const unsigned *cnt, unsigned nchains, const uint8_t *hdr,
+		     const uint8_t *frame, uint32_t len, uint32_t *written);
 
 /* virtio_net_add: the NIC as the next virtio-net device (eth0, eth1... by index). */
 struct virtio_dev *virtio_net_add(struct vm *vm, struct pci_bus *pb, struct msix_vm *mv,
@@ -273,7 +361,12 @@ struct virtio_dev *virtio_net_add(struct vm *vm, struct pci_bus *pb, struct msix
 
 /* ---- virtio_balloon.c: memory the guest gives back ---- */
 
-/* virtio_balloon_add: a balloon with free page reporting, deflate on OOM and statistics. */
+/*
+ * virtio_balloon_add: a balloon with free page reporting, deflate on OOM and
+ * statistics (queues: inflate, deflate, stats, reporting). Pages the guest
+ * inflates or reports are dropped from the host (MADV_DONTNEED); a PFN
+ * outside RAM is counted and skipped.
+ */
 struct virtio_dev *virtio_balloon_add(struct vm *vm, struct pci_bus *pb, struct msix_vm *mv);
 
 /*
@@ -291,7 +384,12 @@ struct balloon_info {
 	uint32_t stats_valid;            /* bit per tag received */
 };
 
-/* balloon_get: the balloon's state now. Any thread. */
+/*
+ * balloon_get: the balloon's state now. Any thread. The statistics are the
+ * guest's last report; each call also asks the driver for fresh ones (the
+ * device gives the statistics buffer back, the driver refills it), so the
+ * next call sees them.
+ */
 void balloon_get(struct virtio_dev *d, struct balloon_info *out);
 
 /* ---- pcidevs.c: a VM's PCI devices, as one ---- */

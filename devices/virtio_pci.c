@@ -73,6 +73,15 @@ void virtio_fail(struct virtio_dev *d, const char *why)
 	}
 }
 
+void virtio_config_changed(struct virtio_dev *d)
+{
+	d->config_gen++;
+	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !d->broken) {
+		d->isr |= VIRTIO_PCI_ISR_CONFIG;
+		msix_notify(&d->msix, d->msix_config);
+	}
+}
+
 void virtio_used(struct virtio_dev *d, unsigned q, uint16_t head, uint32_t written)
 {
 	vq_push(&d->vq[q], head, written);
@@ -431,6 +440,7 @@ static void *device_thread(void *arg)
 	sem_post(&d->up);	/* past this thread's start-up (glibc's rseq registration): the filter may come */
 	while (!stopping) {
 		int timeout = -1, in_fd = -1;
+		short events = POLLIN;
 		uint64_t v;
 
 		for (unsigned q = 0; q < nq; q++)
@@ -439,9 +449,11 @@ static void *device_thread(void *arg)
 		if (d->ops->poll_fd) {
 			pthread_mutex_lock(&d->lock);
 			in_fd = d->ops->poll_fd(d, &timeout);
+			if (d->ops->poll_events)
+				events = d->ops->poll_events(d);
 			pthread_mutex_unlock(&d->lock);
 		}
-		p[nq + 1] = (struct pollfd){ .fd = in_fd, .events = POLLIN };
+		p[nq + 1] = (struct pollfd){ .fd = in_fd, .events = events };
 		if (poll(p, nq + 2, timeout) < 0 && errno != EINTR)
 			break;
 		if (p[nq].revents & POLLIN)

@@ -1466,6 +1466,97 @@ static void test_disk_parse(void)
 	CHECK_S(d.serial, "a-very-long-file-nam");
 }
 
+/* --net's value: one backend, mac=, ",," for a comma; every refusal with its reason. */
+static int net_try(const char *spec, struct netdev *n, char *why, size_t len)
+{
+	static char keep[16][160];	/* the name points into the spec: it must outlive n */
+	static unsigned next;
+	char *s = keep[next++ % 16];
+
+	snprintf(s, 160, "%s", spec);
+	why[0] = '\0';
+	return net_parse(s, n, why, len);
+}
+
+static void net_bad(const char *file, int line, const char *spec, const char *want)
+{
+	struct netdev n;
+	char why[160];
+
+	check_u(file, line, spec, (uint64_t)net_try(spec, &n, why, sizeof why), (uint64_t)-1);
+	check_s(file, line, spec, why, want);
+}
+#define NET_BAD(spec, why) net_bad(__FILE__, __LINE__, spec, why)
+
+static void test_net_parse(void)
+{
+	struct netdev n, m;
+	char why[160];
+	uint8_t mac1[6], mac2[6];
+
+	CHECK_U(net_try("tap=tap0", &n, why, sizeof why), 0);
+	CHECK_U(n.kind, NET_TAP);
+	CHECK_S(n.name, "tap0");
+	CHECK_U(n.fd, (uint64_t)-1);
+	CHECK(!n.mac_given);
+	CHECK_U(n.mac[0], 0x52);	/* locally administered, unicast */
+	memcpy(mac1, n.mac, 6);
+	CHECK_U(net_try("tap=tap0", &m, why, sizeof why), 0);
+	CHECK_MEM(m.mac, 6, mac1, 6);	/* stable */
+	CHECK_U(net_try("tap=tap1", &m, why, sizeof why), 0);
+	CHECK(memcmp(m.mac, mac1, 6) != 0);	/* another tap, another MAC */
+	CHECK_U(net_try("stream=tap0", &m, why, sizeof why), 0);
+	CHECK(memcmp(m.mac, mac1, 6) != 0);	/* the backend's kind counts */
+	CHECK_U(m.kind, NET_STREAM);
+	CHECK_U(net_try("stream=/run/passt.socket,mac=02:00:00:AB:cd:ef", &n, why, sizeof why), 0);
+	CHECK_S(n.name, "/run/passt.socket");
+	CHECK(n.mac_given);
+	CHECK_MEM(n.mac, 6, "\x02\x00\x00\xab\xcd\xef", 6);
+	CHECK_U(net_try("mac=52:54:00:12:34:56,tap=t", &n, why, sizeof why), 0);	/* keys in any order */
+	CHECK_S(n.name, "t");
+	CHECK_MEM(n.mac, 6, "\x52\x54\x00\x12\x34\x56", 6);
+	CHECK_U(net_try("stream=a,,b", &n, why, sizeof why), 0);
+	CHECK_S(n.name, "a,b");
+	CHECK_U(net_try("tap=123456789012345", &n, why, sizeof why), 0);	/* IFNAMSIZ - 1 */
+	memcpy(mac2, n.mac, 6);
+	CHECK_U(net_try("tap=123456789012345", &n, why, sizeof why), 0);
+	CHECK_MEM(n.mac, 6, mac2, 6);
+	CHECK(!(n.mac[0] & 1) && (n.mac[0] & 2));
+
+	NET_BAD("", "'' is not KEY=VALUE (known: tap=NAME, stream=PATH, mac=MAC)");
+	NET_BAD("tap", "'tap' is not KEY=VALUE (known: tap=NAME, stream=PATH, mac=MAC)");
+	NET_BAD("mac=52:54:00:12:34:56", "no backend (give tap=NAME or stream=PATH)");
+	NET_BAD("tap=", "empty tap name");
+	NET_BAD("stream=", "empty socket path");
+	NET_BAD("tap=1234567890123456", "tap name '1234567890123456' is longer than 15 bytes");
+	NET_BAD("tap=a/b", "tap name 'a/b' is not an interface name (no '/', ':', '%' or spaces)");
+	NET_BAD("tap=tap%d", "tap name 'tap%d' is not an interface name (no '/', ':', '%' or spaces)");
+	NET_BAD("tap=..", "tap name '..' is not an interface name (no '/', ':', '%' or spaces)");
+	{
+		char longpath[120] = "stream=/";
+
+		memset(longpath + 8, 'a', 107);	/* a path of 108 bytes */
+		longpath[115] = '\0';
+		NET_BAD(longpath, "socket path is longer than 107 bytes (a UNIX socket's limit)");
+		longpath[114] = '\0';	/* 107: fits */
+		CHECK_U(net_try(longpath, &n, why, sizeof why), 0);
+	}
+	NET_BAD("tap=a,bogus=1", "unknown key 'bogus' (known: tap=NAME, stream=PATH, mac=MAC)");
+	NET_BAD("tap=a,tap=b", "tap= given twice");
+	NET_BAD("stream=a,stream=b", "stream= given twice");
+	NET_BAD("tap=a,stream=b", "tap= and stream= together (one backend for each --net)");
+	NET_BAD("tap=a,mac=02:00:00:00:00:01,mac=02:00:00:00:00:02", "mac= given twice");
+	NET_BAD("tap=a,mac=01:00:5e:00:00:01", "mac '01:00:5e:00:00:01' is a multicast address (bit 0 of its first octet is set)");
+	NET_BAD("tap=a,mac=ff:ff:ff:ff:ff:ff", "mac 'ff:ff:ff:ff:ff:ff' is a multicast address (bit 0 of its first octet is set)");
+	NET_BAD("tap=a,mac=00:00:00:00:00:00", "mac '00:00:00:00:00:00' is all zeros");
+	NET_BAD("tap=a,mac=52:54:00:12:34", "mac '52:54:00:12:34' is not six hex pairs separated by ':' (as 52:54:00:12:34:56)");
+	NET_BAD("tap=a,mac=52:54:00:12:34:567", "mac '52:54:00:12:34:567' is not six hex pairs separated by ':' (as 52:54:00:12:34:56)");
+	NET_BAD("tap=a,mac=52-54-00-12-34-56", "mac '52-54-00-12-34-56' is not six hex pairs separated by ':' (as 52:54:00:12:34:56)");
+	NET_BAD("tap=a,mac=5g:54:00:12:34:56", "mac '5g:54:00:12:34:56' is not six hex pairs separated by ':' (as 52:54:00:12:34:56)");
+	NET_BAD("tap=a,mac=", "mac '' is not six hex pairs separated by ':' (as 52:54:00:12:34:56)");
+	NET_BAD("tap=a,", "'' is not KEY=VALUE (known: tap=NAME, stream=PATH, mac=MAC)");
+}
+
 /* Configuration mechanism #1: the host bridge answers at 00:00.0, an empty slot and other buses float. */
 static void test_pci_config(void)
 {
@@ -1595,6 +1686,7 @@ int main(int argc, char **argv)
 		test_console_stuck();
 		test_console_epipe();
 		test_disk_parse();
+		test_net_parse();
 		test_pci_config();
 		test_virtq();
 	} else {

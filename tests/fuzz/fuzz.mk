@@ -10,7 +10,7 @@
 FUZZ          := tests/fuzz
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  := elf multiboot options range io linux virtq
+FUZZ_TARGETS  := elf multiboot options range io linux virtq net
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # Not $(WARN): it may carry -Werror, and clang warns where gcc does not.
 FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-gnu-variable-sized-type-not-at-end $(FUZZ_SAN)

@@ -27,6 +27,7 @@ max_len() {
 	elf|multiboot|linux) echo 20000 ;;
 	io) echo 4096 ;;
 	virtq) echo 8192 ;;
+	net) echo 4096 ;;
 	range) echo 32 ;;
 	*) echo 512 ;;
 	esac
