@@ -827,3 +827,252 @@ $RECOVERED" ]
 	[ "${lines[5]}" = "used: data 0000000000000000 status 00 len 00000201" ]
 	[ "${lines[6]}" = "used: data 0000000000000000 status 00 len 00000201" ]
 }
+
+# ---- 12. virtio-balloon: a driver with no Linux ----
+# long_virtio_balloon (tests/hostile/virtio.inc) drives --device
+# virtio-balloon through its BAR at 0xc0000000: PFNs at RAM's edges, in the
+# hole and past the top; free page reports that are released, cross the hole
+# or are too long; malformed requests. The runner never reads or writes
+# outside RAM for it, and counts what it ignored.
+
+BALLOON_PAD=$(printf 'kvmrun: stats:   %-14s' '')	# the device's own line, under its transport line (as virtio_blk.c pads it)
+
+balloon() { # STATUS CASE KVMRUN-ARGS...
+	local st=$1 c=$2
+	shift 2
+	feed "$st" "$c" --mode long --device virtio-balloon "$@" "$H/long_virtio_balloon.bin"
+}
+
+@test "virtio-balloon: inflated pages are dropped on the host (they read back as zeros), the top page of RAM is valid, PFNs past RAM are counted and skipped; a free page report drops whole pages only" {
+	balloon 7 p --stats
+	[ "$output" = $'case p\nused 00000000\npages 00000000000000000000000000000000\nused 00000000\nconfig 000000000d000000\nused 00000000\npages 00000000000000000000000000000000' ]
+	grep -qx 'kvmrun: stats: virtio-balloon: [0-9]* notifications, 0 interrupts, 3 requests, 122 bytes in, 0 bytes out, 0 driver errors' <<<"$stderr"
+	grep -qFx "$BALLOON_PAD target 0 KiB, actual 52 KiB, 17 pages inflated, 4 deflated, 2 bad PFNs, 1 free page reports, 2120 KiB released" <<<"$stderr"
+}
+
+@test "virtio-balloon: --mem 4G: PFNs at both edges of the 32-bit hole and the top of high RAM are valid, those in the hole and past the top are not; a report across the hole breaks the rules, a report at the top of high RAM after a reset is taken" {
+	balloon 7 h --mem 4G --stats -v
+	[ "$output" = $'case h\nused 00000000\nneeds reset: device status 4f\nused 00000000' ]
+	grep -qFx "kvmrun: virtio-balloon: the driver broke the virtio rules (descriptor 0: 4194304 bytes at 0xbfe00000 lie outside RAM); the device waits for a reset" <<<"$stderr"
+	grep -qFx "$BALLOON_PAD target 0 KiB, actual 0 KiB, 3 pages inflated, 0 deflated, 3 bad PFNs, 1 free page reports, 2060 KiB released" <<<"$stderr"
+}
+
+@test "virtio-balloon: an inflate request of 6 bytes, a deflate request of 65537 PFNs, buffers on a queue the features do not have: each waits for a reset; an empty request is fine" {
+	balloon 7 b --stats -v
+	[ "$output" = $'case b\nneeds reset: device status 4f\nneeds reset: device status 4f\nneeds reset: device status 4f\nused 00000000' ]
+	grep -qFx "kvmrun: virtio-balloon: the driver broke the virtio rules (an inflate request of 6 bytes (whole 32-bit PFNs, at most 65536)); the device waits for a reset" <<<"$stderr"
+	grep -qFx "kvmrun: virtio-balloon: the driver broke the virtio rules (a deflate request of 262148 bytes (whole 32-bit PFNs, at most 65536)); the device waits for a reset" <<<"$stderr"
+	grep -qFx "kvmrun: virtio-balloon: the driver broke the virtio rules (buffers on queue 3, which the negotiated features do not have); the device waits for a reset" <<<"$stderr"
+	grep -qx 'kvmrun: stats: virtio-balloon: [0-9]* notifications, 0 interrupts, 1 requests, 0 bytes in, 0 bytes out, 3 driver errors' <<<"$stderr"
+}
+
+@test "virtio-balloon: --mem 256M: a free page report of 32 blocks of 4 MiB (Linux's largest, 128 MiB) is taken; 33 blocks are too many" {
+	balloon 7 g --mem 256M --stats -v
+	[ "$output" = $'case g\nused 00000000\nneeds reset: device status 4f' ]
+	grep -qFx "kvmrun: virtio-balloon: the driver broke the virtio rules (the chain from descriptor 0 holds more than 134217728 bytes); the device waits for a reset" <<<"$stderr"
+	grep -qFx "$BALLOON_PAD target 0 KiB, actual 0 KiB, 0 pages inflated, 0 deflated, 0 bad PFNs, 1 free page reports, 131072 KiB released" <<<"$stderr"
+}
+
+# ---- 12. virtio-net: a driver that breaks the rules, frames that do not fit, backends that fail ----
+# long_virtio_net drives the NIC of --net stream=SOCKET through its BAR at
+# 0xc0000000, polling the used rings. net_server is the socket's peer: it
+# sends the frames given by length (byte j of an L-byte frame is (L + j) &
+# 0xff), each after its 4-byte big-endian length as QEMU's stream netdev and
+# passt do, and writes each frame it receives to its log as "LEN HEX".
+
+# net_server SOCKET LOG LEN...: the peer, listening before it returns ($server_pid).
+net_server() {
+	local sock=$1 log=$2
+	shift 2
+	python3 - "$sock" "$log" "$@" <<'EOF' &
+import socket, struct, sys
+path, log, lens = sys.argv[1], sys.argv[2], [int(x) for x in sys.argv[3:]]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(1)
+open(path + ".ready", "w").close()
+s.settimeout(60)
+c, _ = s.accept()
+c.settimeout(60)
+for n in lens:
+    c.sendall(struct.pack(">I", n) + bytes((n + j) & 0xff for j in range(n)))
+buf = b""
+while True:
+    d = c.recv(1 << 16)
+    if not d:
+        break
+    buf += d
+out = []
+while len(buf) >= 4:
+    n = struct.unpack(">I", buf[:4])[0]
+    out.append("%d %s\n" % (n, buf[4:4 + n].hex()))
+    buf = buf[4 + n:]
+if buf:
+    out.append("partial %d\n" % len(buf))
+open(log, "w").write("".join(out))
+EOF
+	server_pid=$!
+	for _ in $(seq 200); do
+		[ -e "$sock.ready" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# netcase STATUS CASE "LEN..." KVMRUN-ARGS...: long_virtio_net with CASE on
+# COM1 against a fresh net_server sending LEN...; its log in $netlog, the
+# socket's path in $sock.
+netcase() {
+	local st=$1 c=$2 lens=$3
+	shift 3
+	sock=$(mktemp -u /tmp/kvmrun-net.XXXXXX)
+	netlog="$BATS_TEST_TMPDIR/netlog"
+	rm -f "$netlog"
+	# shellcheck disable=SC2086
+	net_server "$sock" "$netlog" $lens
+	feed "$st" "$c" --mode long --net "stream=$sock" "$@" "$H/long_virtio_net.bin"
+	wait "$server_pid" || true
+	rm -f "$sock" "$sock.ready"
+}
+
+NETHDR1="hdr 000000000000000000000100"	# no flags, no GSO, num_buffers 1
+RX60=$'used id 00 len 00000048\n'"$NETHDR1 data 3c3d3e3f40414243"
+MRG60=$'used id 00 len 00000020\nused id 01 len 00000020\nused id 02 len 00000008\nhdr 000000000000000000000300 data 3c3d3e3f40414243'
+
+@test "virtio-net: a 60-byte frame from the stream lands in one 2048-byte buffer with its header (num_buffers 1); --stats counts it" {
+	netcase 7 r "60"
+	[ "$output" = $'case r\n'"$RX60" ]
+	[ "$stderr" = "" ]
+	netcase 7 r "60" --stats
+	[ "$output" = $'case r\n'"$RX60" ]
+	grep -qFx 'kvmrun: stats: virtio-net eth0: rx 1 frames (60 bytes), tx 0 frames (0 bytes), 0 dropped' <<<"$stderr"
+	grep -qx 'kvmrun: stats: virtio-net eth0 (stream /tmp/kvmrun-net\.[A-Za-z0-9]*): [0-9]* notifications, 0 interrupts, 1 requests, 0 bytes in, 72 bytes out, 0 driver errors' <<<"$stderr"
+}
+
+@test "virtio-net: a frame larger than the guest's one buffer (60 bytes into 40) is dropped and counted, the next (20 bytes) arrives" {
+	netcase 7 n "60 20"
+	[ "$output" = $'case n\nused id 00 len 00000020\n'"$NETHDR1 data 1415161718191a1b" ]
+	[ "$stderr" = "" ]
+	netcase 7 n "60 20" -v --stats
+	[ "$output" = $'case n\nused id 00 len 00000020\n'"$NETHDR1 data 1415161718191a1b" ]
+	grep -qFx "kvmrun: virtio-net eth0: dropped a frame: rx larger than the guest's buffers (said once; --stats counts them)" <<<"$stderr"
+	grep -qFx "kvmrun: stats: virtio-net eth0: rx 1 frames (20 bytes), tx 0 frames (0 bytes), 1 dropped: 1 rx larger than the guest's buffers" <<<"$stderr"
+}
+
+@test "virtio-net: MRG_RXBUF: a 60-byte frame spans three 32-byte buffers (num_buffers 3); one that eight cannot hold (1000 bytes) is dropped first" {
+	netcase 7 m "60"
+	[ "$output" = $'case m\n'"$MRG60" ]
+	[ "$stderr" = "" ]
+	netcase 7 M "1000 60" --stats
+	[ "$output" = $'case M\n'"$MRG60" ]
+	grep -qFx "kvmrun: stats: virtio-net eth0: rx 1 frames (60 bytes), tx 0 frames (0 bytes), 1 dropped: 1 rx larger than the guest's buffers" <<<"$stderr"
+}
+
+@test "virtio-net: the stream sends a 70000-byte frame and a 10-byte one: both dropped as they arrive, the stream stays in step, the next frame arrives" {
+	netcase 7 r "70000 10 60" -v --stats
+	[ "$output" = $'case r\n'"$RX60" ]
+	grep -qFx "kvmrun: virtio-net eth0: dropped a frame: rx larger than 65536 bytes (said once; --stats counts them)" <<<"$stderr"
+	grep -qFx "kvmrun: virtio-net eth0: dropped a frame: rx shorter than an Ethernet header (said once; --stats counts them)" <<<"$stderr"
+	grep -qFx "kvmrun: stats: virtio-net eth0: rx 1 frames (60 bytes), tx 0 frames (0 bytes), 2 dropped: 1 rx larger than 65536 bytes, 1 rx shorter than an Ethernet header" <<<"$stderr"
+}
+
+@test "virtio-net: a receive buffer past RAM, or of 8 bytes (less than the header): DEVICE_NEEDS_RESET, then a reset and the frame, kept meanwhile, arrives" {
+	for c in o h; do
+		netcase 7 $c "60"
+		[ "$output" = "case $c"$'\nneeds reset: device status 4f\nreset\n'"$RX60" ]
+		[ "$stderr" = "" ]
+	done
+	netcase 7 o "60" -v
+	grep -qFx "kvmrun: virtio-net eth0 (stream $sock): the driver broke the virtio rules (descriptor 0: 2048 bytes at 0x1000000 lie outside RAM); the device waits for a reset" <<<"$stderr"
+	netcase 7 h "60" -v
+	grep -qFx "kvmrun: virtio-net eth0 (stream $sock): the driver broke the virtio rules (a receive buffer of 8 bytes, less than the 12-byte header); the device waits for a reset" <<<"$stderr"
+}
+
+NETTX=$'case t\ntx used len 00000000\ntx used len 00000000\ntx used len 00000000\ntx used len 00000000\ntx used len 00000000\ntx used len 00000000'
+NET60="60 $(python3 -c 'print(bytes(range(60, 120)).hex())')"
+NETTX_STATS="kvmrun: stats: virtio-net eth0: rx 0 frames (0 bytes), tx 2 frames (120 bytes), 4 dropped: 1 tx shorter than the 12-byte header, 1 tx shorter than an Ethernet header, 1 tx larger than 65536 bytes, 1 tx with an offload not negotiated or refused"
+
+@test "virtio-net: transmit: a chain shorter than the header, a 64 MiB chain, an 8-byte frame, NEEDS_CSUM not negotiated: each dropped and counted, every chain given back; the two good frames reach the peer" {
+	netcase 7 t "" --mem 128
+	[ "$output" = "$NETTX" ]
+	[ "$stderr" = "" ]
+	[ "$(cat "$netlog")" = "$NET60"$'\n'"$NET60" ]
+	netcase 7 t "" --mem 128 -v --stats
+	[ "$output" = "$NETTX" ]
+	[ "$(grep -c 'dropped a frame' <<<"$stderr")" = 4 ]
+	grep -qFx "kvmrun: virtio-net eth0: dropped a frame: tx larger than 65536 bytes (said once; --stats counts them)" <<<"$stderr"
+	grep -qFx "$NETTX_STATS" <<<"$stderr"
+	[ "$(cat "$netlog")" = "$NET60"$'\n'"$NET60" ]
+}
+
+@test "virtio-net: a transmit chain of 128 MiB + 1 byte (more than a chain may hold) breaks the rules: DEVICE_NEEDS_RESET, then a reset and a good frame" {
+	netcase 7 T "" --mem 128 -v
+	[ "$output" = $'case T\nneeds reset: device status 4f\nreset\ntx used len 00000000' ]
+	grep -qx "kvmrun: virtio-net eth0 (stream $sock): the driver broke the virtio rules (the chain from descriptor 0 holds more than [0-9]* bytes); the device waits for a reset" <<<"$stderr"
+	[ "$(cat "$netlog")" = "$NET60" ]
+}
+
+@test "virtio-net: --net stream= to no socket, or to a file nobody listens on: status 107 and the one line that says what to do" {
+	run -107 --separate-stderr "$KVMRUN" --net stream=/nonexistent/sock "$ROOT/guest/hello.bin"
+	[ "$stderr" = "kvmrun: --net stream=/nonexistent/sock: no such socket; start passt first (passt --socket /nonexistent/sock)" ]
+	[ "$output" = "" ]
+	f="$BATS_TEST_TMPDIR/plain"
+	: >"$f"
+	run -107 --separate-stderr "$KVMRUN" --net "stream=$f" "$ROOT/guest/hello.bin"
+	[ "$stderr" = "kvmrun: --net stream=$f: nobody listens on it (not a socket, or its server is gone); start passt again (passt --socket $f)" ]
+}
+
+@test "virtio-net: --net values refused with status 2 and the reason" {
+	for spec in 'tap=a,mac=01:00:5e:00:00:01' 'tap=1234567890123456' 'tap=a,stream=b' 'tap=a,tap=b' 'tap=a,x=1' 'mac=02:00:00:00:00:01' 'tap=' 'tap=a,mac=00:00:00:00:00:00' 'tap=a,mac=1:2:3:4:5:6'; do
+		run -2 --separate-stderr "$KVMRUN" --net "$spec" "$ROOT/guest/hello.bin"
+		[[ "$stderr" = "kvmrun: --net '$spec': "*"; usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)" ]]
+	done
+	run -2 --separate-stderr "$KVMRUN" --net 'tap=a,mac=01:00:5e:00:00:01' "$ROOT/guest/hello.bin"
+	[ "$stderr" = "kvmrun: --net 'tap=a,mac=01:00:5e:00:00:01': mac '01:00:5e:00:00:01' is a multicast address (bit 0 of its first octet is set); usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)" ]
+}
+
+# The tap tests need root's ip(8) and /dev/net/tun in the test host.
+need_tap() {
+	[ -c /dev/net/tun ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null || skip "no /dev/net/tun, root or ip(8) here"
+}
+
+@test "virtio-net: tap errors: a tun of that name, a tap another process holds, no tap and no CAP_NET_ADMIN: status 107 and what to do" {
+	need_tap
+	ip tuntap add kvmrun-tun mode tun
+	run -107 --separate-stderr "$KVMRUN" --net tap=kvmrun-tun "$ROOT/guest/hello.bin"
+	ip tuntap del kvmrun-tun mode tun
+	[ "$stderr" = "kvmrun: --net tap=kvmrun-tun: kvmrun-tun is not a single-queue tap (a tun, a multi_queue tap or another kind of interface has that name)" ]
+	ip tuntap add kvmrun-busy mode tap
+	python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"kvmrun-busy", 0x0002 | 0x1000))
+open(sys.argv[1], "w").close()
+time.sleep(30)' "$BATS_TEST_TMPDIR/held" &
+	holder=$!
+	for _ in $(seq 200); do [ -e "$BATS_TEST_TMPDIR/held" ] && break; sleep 0.05; done
+	run -107 --separate-stderr "$KVMRUN" --net tap=kvmrun-busy "$ROOT/guest/hello.bin"
+	kill "$holder"
+	wait "$holder" || true
+	ip tuntap del kvmrun-busy mode tap
+	[ "$stderr" = "kvmrun: --net tap=kvmrun-busy: the tap is in use by another process (a single-queue tap has one user at a time)" ]
+	command -v setpriv >/dev/null || skip "no setpriv(1) to drop root"
+	guest=$(mktemp /tmp/kvmrun-guest.XXXXXX)
+	cp "$ROOT/guest/hello.bin" "$guest"
+	chmod 644 "$guest"
+	run -107 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMRUN" --net tap=kvmrun-none "$guest"
+	rm -f "$guest"
+	[ "$stderr" = "kvmrun: --net tap=kvmrun-none: no such tap, and creating a tap needs CAP_NET_ADMIN; create it first with \`ip tuntap add kvmrun-none mode tap user USER\`" ] ||
+		[ "$stderr" = "kvmrun: --net tap=kvmrun-none: cannot open /dev/net/tun: Permission denied (it is usually mode 0666: check its permissions)" ]
+}
+
+@test "virtio-net: over a tap (up, no peer): the transmit cases as over a stream, TUNSETOFFLOAD inside the sandbox; the tap's offered offloads are not taken" {
+	need_tap
+	ip tuntap add kvmrun-t0 mode tap
+	ip link set kvmrun-t0 up
+	feed 7 t --mode long --mem 128 --stats --net tap=kvmrun-t0 "$H/long_virtio_net.bin"
+	ip tuntap del kvmrun-t0 mode tap
+	[ "$output" = "$NETTX" ]
+	grep -qFx "$NETTX_STATS" <<<"$stderr"
+	grep -q '^kvmrun: stats: virtio-net eth0 (tap kvmrun-t0): ' <<<"$stderr"
+}
