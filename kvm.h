@@ -246,11 +246,12 @@ enum end_kind {
 	END_RESET,     /* the guest reset the machine (reboot, e.g. through the i8042): status 0 */
 	END_POWEROFF,  /* the guest powered the machine off (ACPI S5): status 0 */
 	END_PANIC,     /* the guest reported a panic (pvpanic): a guest fault, why says which event */
+	END_CONTROL,   /* quit through the control socket (--control): status */
 };
 
 struct run_end {
 	enum end_kind kind;
-	int status;         /* END_EXIT */
+	int status;         /* END_EXIT, END_CONTROL */
 	int signo;          /* END_SIGNAL */
 	int errno_value;    /* END_OUTPUT */
 	char why[160];      /* END_FAULT: the one-line summary */
@@ -499,6 +500,9 @@ struct vm_shared {
 	unsigned park_gen;       /* atomic: raised by vcpu_park_all */
 	unsigned ready;          /* APs waiting for go, past their thread's start-up (under lock) */
 	unsigned parked, exited; /* APs parked, APs whose loop ended (under lock) */
+	bool paused;             /* under lock (atomic reads elsewhere): vm_pause holds every CPU out of KVM_RUN */
+	unsigned held;           /* APs held by the pause (under lock); they count as parked for CPU 0 */
+	bool cpu0_held;          /* CPU 0 is in its pause loop (under lock) */
 	int end_cpu;             /* the CPU whose end record became vm->end (-1: none yet) */
 	bool joined;             /* main thread only: every AP thread joined */
 };
@@ -588,7 +592,36 @@ void vm_stop_aps(struct vm *vm);
  */
 void vm_run(struct vm *vm, uint64_t timeout_ns);
 
-/* vm_report_stats: the --stats lines on f: exits in total and per CPU, ports, times. */
+/*
+ * vm_pause: from a thread that is no vCPU's (the control thread), once vm_run
+ * has started the CPUs: every vCPU leaves KVM_RUN (kicked) and stays out until
+ * vm_resume; CPU 0 still takes signals, the timeout, the console's ticks and
+ * Ctrl-A x every 10 ms, so any of them ends a paused run as a running one. The
+ * PCI devices' threads go on serving what the guest handed over. Returns 0
+ * once every CPU is held (at once if already paused), or -1 when the run is
+ * ending. vm_resume: let them run again (nothing if not paused).
+ */
+int vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+
+/* vm_paused: whether vm_pause holds the CPUs now. vm_stopping: whether the run is ending. Any thread. */
+bool vm_paused(struct vm *vm);
+bool vm_stopping(struct vm *vm);
+
+/*
+ * vm_end_now: end the run from a thread that is no vCPU's, for the reason e,
+ * as a CPU does when the guest writes an exit port: e becomes vm->end unless
+ * the run already ends, and every CPU (CPU 0 too) is kicked out of its loop,
+ * so output is flushed and main.c turns vm->end into the status. Returns true
+ * if e decided the end, false if the run was already ending.
+ */
+bool vm_end_now(struct vm *vm, const struct run_end *e);
+
+/*
+ * vm_report_stats: the --stats lines on f: exits in total and per CPU, ports, times.
+ * Also during the run (the control socket's stats): total time is then up to now, and
+ * each counter is read as it stands (no lock; 64-bit reads, never torn on x86-64).
+ */
 void vm_report_stats(const struct vm *vm, FILE *f);
 
 /* vm_verbose_cpus: the -v line about the vCPUs and their APIC IDs (none for one CPU). */
@@ -794,8 +827,63 @@ struct sandbox {
 	int vm_fd;               /* -1: none */
 	int dev_fd_lo;           /* the PCI devices' descriptors: [dev_fd_lo, dev_fd_lo + ndev_fds) */
 	unsigned ndev_fds;       /* 0: no PCI devices */
+	int ctl_listen_fd;       /* --control: accept4 on it (-1: no control socket) */
+	int ctl_fd_lo;           /* its client slots [ctl_fd_lo, ctl_fd_lo + nctl_fds): read, write, and dup3 onto them */
+	unsigned nctl_fds;
 };
 int seccomp_install(const struct sandbox *sb);
+
+/* ---- control.c: the control socket (--control PATH), served from its own thread ---- */
+
+#define CTL_LINE_MAX     4096                   /* a request line, its newline included */
+#define CTL_CLIENTS      4                      /* served at once; more wait in the listen backlog */
+#define CTL_CLIENT_NS    (5 * 1000000000ULL)    /* a client has this long to send its line, and again to take the reply */
+#define CTL_NO_BALLOON   "no balloon: start kvmrun with --device virtio-balloon"
+
+struct control;
+
+/*
+ * control_open: before the VM is made, while kvmrun has one thread. Make
+ * path a listening UNIX stream socket, mode 0600. A socket there that nobody
+ * accepts on (connect: ECONNREFUSED, a kvmrun that was killed) is replaced;
+ * anything else (a live socket, a file of any other kind, a path too long for
+ * a socket) is refused. Also forks the remover: a process that waits for
+ * kvmrun to end, however it ends (SIGKILL included), and then unlinks the
+ * socket if it is still the one made here. Returns the control, or NULL after
+ * one line on stderr with *status set (EXIT_USAGE: the path; EXIT_HOST).
+ */
+struct control *control_open(const char *path, int *status);
+
+/*
+ * control_start: the control thread, every signal blocked but the kick, past
+ * its own start-up when this returns (so a seccomp filter installed next
+ * covers it); it serves no request before vm_run starts the CPUs. Also
+ * reserves CTL_CLIENTS consecutive descriptors for its clients. Fills the
+ * sandbox's ctl_ fields. Returns 0 or -1 (reported).
+ */
+int control_start(struct control *c, struct vm *vm, struct sandbox *sb);
+
+/* control_stop: end and join the control thread (idempotent); clients in progress are dropped. */
+void control_stop(struct control *c);
+
+/*
+ * control_close: control_stop, close the socket, and wait (at most 2 s) until
+ * the remover has unlinked it, so it is gone when kvmrun exits. NULL is fine.
+ */
+void control_close(struct control *c);
+
+/* ---- ctl.c: the client, kvmrun ctl PATH COMMAND [ARGS...] ---- */
+
+/*
+ * ctl_main: argv[0] is "ctl". Sends one request line, prints the reply to
+ * stdout. Returns the exit status: 0 an ok reply, 1 an error reply (on stderr
+ * as "kvmrun: ctl: MESSAGE"), EXIT_USAGE a bad command line, EXIT_CTL_CONNECT
+ * when it cannot connect or gets no reply within CTL_REPLY_S seconds.
+ */
+#define EXIT_CTL_ERROR   1
+#define EXIT_CTL_CONNECT 3
+#define CTL_REPLY_S      10
+int ctl_main(int argc, char **argv);
 
 /* ---- dump.c ---- */
 

@@ -12,7 +12,8 @@
 #include "boot/boot.h"
 #include "devices/devices.h"
 
-enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX, OPT_DISK, OPT_DEVICE, OPT_NET };
+enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX, OPT_DISK, OPT_DEVICE, OPT_NET,
+       OPT_CONTROL };
 
 #define USAGE "usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)"
 
@@ -24,6 +25,7 @@ struct options {
 	enum image_format format;
 	int irqchip;			/* -1: by format (on for Multiboot), 0 off, 1 on */
 	const char *timeout_arg;
+	const char *control;		/* --control PATH, or NULL */
 	const char *guest;
 	const char *append;
 	bool mem_set;
@@ -46,6 +48,7 @@ struct options {
 static void help(void)
 {
 	printf("usage: kvmrun [OPTIONS] GUEST\n"
+	       "       kvmrun ctl PATH COMMAND [ARGS...]   (a running kvmrun's --control socket)\n"
 	       "Run GUEST in a KVM virtual machine: a flat binary, an ELF, a\n"
 	       "Multiboot kernel, or a Linux kernel (bzImage, or a vmlinux with a PVH entry).\n"
 	       "What the guest writes to COM1 (port 0x3f8) appears on stdout, byte for byte;\n"
@@ -88,6 +91,8 @@ static void help(void)
 	       "      --device NAME    a PCI device: virtio-console (hvc0; stdin then feeds it,\n"
 	       "                       not COM1), virtio-rng, pvpanic-pci, or virtio-balloon\n"
 	       "  -t, --timeout SECS   stop a guest still running after SECS seconds (fractions ok)\n"
+	       "      --control PATH   serve a control socket at PATH (mode 0600): status, stats,\n"
+	       "                       pause, resume, balloon, quit; kvmrun ctl PATH help\n"
 	       "      --no-sandbox     run without the seccomp filter that confines the run loop\n"
 	       "  -s, --stats          at exit, print VM exits by reason and port, and timings\n"
 	       "  -v, --verbose        print the VM setup before running\n"
@@ -295,6 +300,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ "net", required_argument, NULL, OPT_NET },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *why;
@@ -357,6 +363,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_DEVICE:
 			add_device(o, "--device", optarg, DEV_VIRTIO_CONSOLE);	/* which one: by name */
+			break;
+		case OPT_CONTROL:
+			if (!*optarg)
+				bad_value("--control", optarg, "empty");
+			o->control = optarg;
 			break;
 		case 't':
 			if (parse_seconds(optarg, &o->timeout_ns, &why) < 0)
@@ -451,6 +462,10 @@ static int finish(struct vm *vm, const struct options *o)
 	case END_PANIC:
 		fprintf(stderr, "kvmrun: guest fault: %s\n", e->why);
 		status = EXIT_GUEST_FAULT;
+		break;
+	case END_CONTROL:
+		fprintf(stderr, "kvmrun: quit through the control socket (status %d)\n", e->status);
+		status = e->status;
 		break;
 	case END_HOST:
 	case END_NONE:
@@ -713,8 +728,11 @@ int main(int argc, char **argv)
 	struct cpu_entry entry;
 	enum image_format fmt;
 	struct sandbox sb;
+	struct control *ctl = NULL;
 	int status = EXIT_HOST;
 
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)	/* the control socket's client: a program of its own */
+		return ctl_main(argc - 1, argv + 1);
 	vm.stats.start_ns = now_ns();
 	vm.kvm_fd = vm.vm_fd = -1;
 	/* A writer whose reader left gets EPIPE and says so, instead of dying mid-message. */
@@ -741,6 +759,9 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < o.nnets; i++)
 		if (net_open(&o.nets[i], &status) < 0)
 			return status;
+	/* While there is one thread: the socket's remover is a fork. Every way out below closes it. */
+	if (o.control && !(ctl = control_open(o.control, &status)))
+		return status;
 
 	vm.stats_on = o.stats;
 	vm.verbose = o.verbose;
@@ -779,18 +800,20 @@ int main(int argc, char **argv)
 		vm_stop_aps(&vm);
 		goto out;
 	}
-	sb = (struct sandbox){ .first_vcpu_fd = vm.cpu[0].fd, .ncpus = vm.ncpus, .vm_fd = vm.vm_fd, .dev_fd_lo = -1 };
+	sb = (struct sandbox){ .first_vcpu_fd = vm.cpu[0].fd, .ncpus = vm.ncpus, .vm_fd = vm.vm_fd, .dev_fd_lo = -1,
+			       .ctl_listen_fd = -1 };
 	if (vm.pci && vm.pci->fd_lo >= 0) {	/* pvpanic-pci alone opens none */
 		sb.dev_fd_lo = vm.pci->fd_lo;
 		sb.ndev_fds = (unsigned)(vm.pci->fd_hi - vm.pci->fd_lo + 1);
 	}
-	if (!o.no_sandbox && seccomp_install(&sb) < 0) {
+	if ((ctl && control_start(ctl, &vm, &sb) < 0) || (!o.no_sandbox && seccomp_install(&sb) < 0)) {
 		vm_stop_devices(&vm);
 		vm_stop_aps(&vm);
 		goto out;
 	}
 
 	vm_run(&vm, o.timeout_ns);
+	control_stop(ctl);	/* no request is served after the run */
 	stop_fini();
 	console_restore();
 	vm.stats.total_ns = now_ns() - vm.stats.start_ns;
@@ -798,6 +821,7 @@ int main(int argc, char **argv)
 	if (o.stats)
 		vm_report_stats(&vm, stderr);
 out:
+	control_close(ctl);	/* the socket file is gone when kvmrun exits */
 	console_restore();
 	vm_close(&vm);
 	return status;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "kvm.h"
 #include "devices/virtio.h"
@@ -223,7 +224,7 @@ static void park_others(struct vm *vm)
 	for (unsigned i = 1; i < vm->ncpus; i++)
 		stop_kick(vm->cpu[i].run, vm->cpu[i].thread);
 	pthread_mutex_lock(&sh->lock);
-	while (sh->parked + sh->exited < vm->ncpus - 1)
+	while (sh->parked + sh->held + sh->exited < vm->ncpus - 1)	/* a paused AP is out of KVM_RUN too */
 		pthread_cond_wait(&sh->cond, &sh->lock);
 	pthread_mutex_unlock(&sh->lock);
 }
@@ -236,20 +237,35 @@ static void unpark_others(struct vm *vm)
 	pthread_mutex_unlock(&vm->shared.lock);
 }
 
-/* An AP's side of parking (park_gen is odd while CPU 0 looks): wait, unless the run ends. */
-static void park_if_asked(struct vcpu *cpu)
+/*
+ * An AP's side of parking (park_gen is odd while CPU 0 looks) and of a pause
+ * (vm_pause): wait while either asks, unless the run ends. A resume while CPU
+ * 0 still looks turns the hold into a park, so the AP never re-enters KVM_RUN
+ * under CPU 0's reads.
+ */
+static void ap_hold(struct vcpu *cpu)
 {
 	struct vm_shared *sh = &cpu->vm->shared;
 
 	pthread_mutex_lock(&sh->lock);
-	if (sh->park_gen & 1) {
-		unsigned gen = sh->park_gen;
+	while (!is_stopping(cpu->vm)) {
+		if (sh->park_gen & 1) {
+			unsigned gen = sh->park_gen;
 
-		sh->parked++;
-		pthread_cond_broadcast(&sh->cond);
-		while (sh->park_gen == gen && !is_stopping(cpu->vm))
-			pthread_cond_wait(&sh->cond, &sh->lock);
-		sh->parked--;
+			sh->parked++;
+			pthread_cond_broadcast(&sh->cond);
+			while (sh->park_gen == gen && !is_stopping(cpu->vm))
+				pthread_cond_wait(&sh->cond, &sh->lock);
+			sh->parked--;
+		} else if (sh->paused) {
+			sh->held++;
+			pthread_cond_broadcast(&sh->cond);
+			while (sh->paused && !is_stopping(cpu->vm))
+				pthread_cond_wait(&sh->cond, &sh->lock);
+			sh->held--;
+		} else {
+			break;
+		}
 	}
 	pthread_mutex_unlock(&sh->lock);
 }
@@ -274,8 +290,12 @@ static bool all_halted_for_good(struct vm *vm)
 	return all;
 }
 
-/* CPU 0's duties when a signal or tick interrupts it: returns true when the run ends. */
-static bool main_duties(struct vcpu *cpu)
+/*
+ * CPU 0's duties when a signal or tick interrupts it, also every 10 ms while
+ * paused (then the others are held, not to be parked): returns true when the
+ * run ends.
+ */
+static bool main_duties(struct vcpu *cpu, bool paused)
 {
 	struct vm *vm = cpu->vm;
 	struct stop_flags f;
@@ -305,10 +325,44 @@ static bool main_duties(struct vcpu *cpu)
 	}
 	bus_leave(cpu);
 	/* The tick also looks for a machine that halted for good in the kernel. */
-	if (!done && vm->irqchip && all_halted_for_good(vm)) {
+	if (!done && vm->irqchip && !paused && all_halted_for_good(vm)) {
 		cpu->end.kind = END_HALT;
 		done = true;
 	}
+	return done;
+}
+
+/*
+ * CPU 0 while the VM is paused: out of KVM_RUN, but still the thread that takes
+ * signals, the timeout, the flush tick and Ctrl-A x, looked at every 10 ms (a
+ * handler cannot wake a condition wait). Returns true when the run ends.
+ */
+static bool cpu0_hold(struct vcpu *cpu)
+{
+	struct vm_shared *sh = &cpu->vm->shared;
+	bool done = false;
+
+	pthread_mutex_lock(&sh->lock);
+	if (sh->paused && !is_stopping(cpu->vm)) {
+		sh->cpu0_held = true;
+		pthread_cond_broadcast(&sh->cond);
+		while (sh->paused && !is_stopping(cpu->vm) && !done) {
+			struct timespec t;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			t.tv_nsec += 10000000L;
+			if (t.tv_nsec >= 1000000000L) {
+				t.tv_sec++;
+				t.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_clockwait(&sh->cond, &sh->lock, CLOCK_MONOTONIC, &t);
+			pthread_mutex_unlock(&sh->lock);
+			done = main_duties(cpu, true);
+			pthread_mutex_lock(&sh->lock);
+		}
+		sh->cpu0_held = false;
+	}
+	pthread_mutex_unlock(&sh->lock);
 	return done;
 }
 
@@ -322,8 +376,8 @@ static bool on_interrupt(struct vcpu *cpu)
 	if (is_stopping(cpu->vm))
 		return true;
 	if (cpu->index)
-		park_if_asked(cpu);
-	else if (main_duties(cpu))
+		ap_hold(cpu);
+	else if (main_duties(cpu, false) || cpu0_hold(cpu))
 		return true;
 	return is_stopping(cpu->vm);
 }
@@ -455,16 +509,72 @@ void vm_run(struct vm *vm, uint64_t timeout_ns)
 	pthread_cond_broadcast(&vm->shared.cond);
 	pthread_mutex_unlock(&vm->shared.lock);
 	cpu_loop(&vm->cpu[0]);
+	vm_resume(vm);	/* a pause ends with the run: nothing waits on it any more */
 	vm_stop_devices(vm);	/* each takes what its guest driver handed over, output included, then leaves */
 	vm_stop_aps(vm);
 	if (vm->end.kind == END_NONE)	/* cannot happen: a loop leaves only when the run ends */
 		vm->end.kind = END_HOST;
 	if (console_flush(con) < 0 && (vm->end.kind == END_HALT || vm->end.kind == END_EXIT ||
-				       vm->end.kind == END_RESET || vm->end.kind == END_POWEROFF) &&
+				       vm->end.kind == END_RESET || vm->end.kind == END_POWEROFF ||
+				       vm->end.kind == END_CONTROL) &&
 	    con->out_errno != EINTR) {
 		vm->end.kind = END_OUTPUT;
 		vm->end.errno_value = con->out_errno;
 	}
+}
+
+bool vm_paused(struct vm *vm)
+{
+	return __atomic_load_n(&vm->shared.paused, __ATOMIC_SEQ_CST);
+}
+
+bool vm_stopping(struct vm *vm)
+{
+	return is_stopping(vm);
+}
+
+int vm_pause(struct vm *vm)
+{
+	struct vm_shared *sh = &vm->shared;
+	int r;
+
+	pthread_mutex_lock(&sh->lock);
+	if (!sh->paused && !is_stopping(vm)) {
+		__atomic_store_n(&sh->paused, true, __ATOMIC_SEQ_CST);
+		pthread_mutex_unlock(&sh->lock);
+		/* immediate_exit first: a CPU between its checks and KVM_RUN leaves at once and sees the pause. */
+		for (unsigned i = 0; i < vm->ncpus; i++)
+			if (vm->cpu[i].thread_started)
+				stop_kick(vm->cpu[i].run, vm->cpu[i].thread);
+		pthread_mutex_lock(&sh->lock);
+	}
+	while (!is_stopping(vm) && !(sh->cpu0_held && sh->held + sh->exited == vm->ncpus - 1))
+		pthread_cond_wait(&sh->cond, &sh->lock);
+	r = is_stopping(vm) ? -1 : 0;
+	pthread_mutex_unlock(&sh->lock);
+	return r;
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->shared.lock);
+	__atomic_store_n(&vm->shared.paused, false, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->shared.cond);
+	pthread_mutex_unlock(&vm->shared.lock);
+}
+
+bool vm_end_now(struct vm *vm, const struct run_end *e)
+{
+	bool first;
+
+	pthread_mutex_lock(&vm->shared.lock);
+	first = vm->end.kind == END_NONE && !is_stopping(vm);
+	if (first)
+		vm->end = *e;
+	pthread_mutex_unlock(&vm->shared.lock);
+	if (first)
+		stop_all(vm, NULL);	/* CPU 0 too: it leaves KVM_RUN and its loop as from an exit port */
+	return first;
 }
 
 static void report_exits(FILE *f, const char *who, const uint64_t *exits)
@@ -484,6 +594,8 @@ void vm_report_stats(const struct vm *vm, FILE *f)
 {
 	const struct io_bus *bus = &vm->bus;
 	uint64_t exits[NSTAT] = { 0 }, run_ns = 0;
+	/* total_ns is set when the run has ended; the control socket asks before that. */
+	uint64_t total_ns = vm->stats.total_ns ? vm->stats.total_ns : now_ns() - vm->stats.start_ns;
 	char who[32];
 
 	for (unsigned c = 0; c < vm->ncpus; c++) {
@@ -514,8 +626,8 @@ void vm_report_stats(const struct vm *vm, FILE *f)
 	if (vm->pci)
 		pcim_stats(vm->pci, f);
 	fprintf(f, "kvmrun: stats: time in KVM_RUN %.6f s of %.6f s total (%.1f%%); setup %.6f s\n",
-		run_ns / 1e9, vm->stats.total_ns / 1e9,
-		vm->stats.total_ns ? 100.0 * (double)run_ns / ((double)vm->stats.total_ns * vm->ncpus) : 0.0,
+		run_ns / 1e9, total_ns / 1e9,
+		total_ns ? 100.0 * (double)run_ns / ((double)total_ns * vm->ncpus) : 0.0,
 		vm->stats.setup_ns / 1e9);
 }
 

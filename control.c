@@ -1,0 +1,673 @@
+/*
+ * The control socket (--control PATH): a UNIX stream socket served by a
+ * thread of its own, one request line in, one reply out, then the connection
+ * closes. The thread only waits in ppoll, with a deadline per client, so a
+ * client that says nothing or floods cannot hold it, and it never runs guest
+ * code: it asks vcpu.c to pause, resume or end the run, and reads counters.
+ *
+ * Wire format (README, "The control socket"): a request is words separated by
+ * spaces or tabs, ending in a newline (or in the end of the client's writing),
+ * at most CTL_LINE_MAX bytes. A reply is "ok", or "ok" and key=value words,
+ * on its first line, with more lines for stats and help; or "error MESSAGE".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/virtio_balloon.h>
+#include <linux/virtio_ids.h>
+
+#include "kvm.h"
+#include "devices/virtio.h"
+
+struct client {
+	int fd;                  /* its slot: holds the connection while busy, null_fd's file while free */
+	bool busy, replying;
+	uint64_t deadline;       /* now_ns: to send the line, then to take the reply */
+	size_t len;              /* bytes of the request in line */
+	char line[CTL_LINE_MAX];
+	char *reply;             /* malloc'd while replying */
+	size_t reply_len, reply_pos;
+};
+
+struct control {
+	char *path;
+	int listen_fd;
+	int null_fd;             /* /dev/null: what a free slot holds, so its number stays reserved */
+	int remover_fd;          /* the remover reads it: EOF when kvmrun is gone */
+	int removed_fd;          /* EOF (POLLHUP) here when the remover has unlinked the socket and exited */
+	struct vm *vm;
+	pthread_t thread;
+	bool started;
+	int stop;                /* atomic: the thread leaves at its next look */
+	pthread_mutex_t up_lock;
+	pthread_cond_t up_cond;
+	bool up;
+	struct client cl[CTL_CLIENTS];
+};
+
+static const char help_text[] =
+	"status            state (running, paused or stopping), seconds since start, vCPUs, RAM bytes\n"
+	"stats             what --stats prints at exit, counted up to now\n"
+	"pause             hold every vCPU out of guest code (the guest's clocks go on)\n"
+	"resume            let the vCPUs run again\n"
+	"balloon [SIZE]    the balloon's state; with SIZE (as --mem; 0: none), the RAM the guest is asked to give back\n"
+	"quit [STATUS]     end the run now, with STATUS (0-255, default 0)\n"
+	"help              this list\n";
+
+/* ---- the socket and its remover (single-threaded, before the VM) ---- */
+
+static struct control *open_fail(struct control *c, int fd, int *status, int st)
+{
+	if (fd >= 0)
+		close(fd);
+	if (c) {
+		if (c->listen_fd >= 0) {
+			close(c->listen_fd);
+			unlink(c->path);
+		}
+		free(c->path);
+		free(c);
+	}
+	*status = st;
+	return NULL;
+}
+
+/*
+ * The remover: a child with nothing of kvmrun's but two pipe ends. It ignores
+ * the terminal's and timeout(1)'s signals, waits for EOF on its pipe (kvmrun
+ * closed it or died), unlinks the socket if the file there is still the one
+ * kvmrun made (a newer kvmrun may have replaced a stale one), and exits, which
+ * tells kvmrun it is done. Only async-signal-safe calls: the parent has threads
+ * later, and even now a fork should not trust stdio.
+ */
+static void remover(const char *path, int in_fd, int done_fd, dev_t dev, ino_t ino)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+	struct stat st;
+	char b;
+	int null = open("/dev/null", O_RDWR);
+
+	for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		signal(sigs[i], SIG_IGN);
+	if (null >= 0)
+		for (int fd = 0; fd < 3; fd++)
+			dup2(null, fd);	/* no pipe of a caller's (bats, a shell) stays open through us */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != in_fd && fd != done_fd)
+			close(fd);
+	closefrom(1024);
+	while (read(in_fd, &b, 1) < 0 && errno == EINTR)
+		;
+	if (lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+		unlink(path);
+	_exit(0);
+}
+
+struct control *control_open(const char *path, int *status)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct control *c;
+	struct stat st;
+	int fd = -1, to_remover[2], from_remover[2];
+	mode_t old;
+	pid_t pid;
+
+	if (strlen(path) >= sizeof a.sun_path) {
+		fprintf(stderr, "kvmrun: --control '%s': longer than %zu bytes, the most a UNIX socket's path may be\n",
+			path, sizeof a.sun_path - 1);
+		return open_fail(NULL, -1, status, EXIT_USAGE);
+	}
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "kvmrun: --control '%s': exists and is not a socket; kvmrun replaces only a stale socket\n",
+				path);
+			return open_fail(NULL, -1, status, EXIT_USAGE);
+		}
+		/* A socket nobody accepts on is what a killed kvmrun leaves: replace it. A live one is someone's. */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0) {
+			fprintf(stderr, "kvmrun: --control: cannot make a socket: %s\n", strerror(errno));
+			return open_fail(NULL, -1, status, EXIT_HOST);
+		}
+		if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 || errno == EAGAIN) {
+			fprintf(stderr, "kvmrun: --control '%s': in use: a program accepts connections there "
+				"(another kvmrun?)\n", path);
+			return open_fail(NULL, fd, status, EXIT_USAGE);
+		}
+		if (errno != ECONNREFUSED) {
+			fprintf(stderr, "kvmrun: --control '%s': %s\n", path, strerror(errno));
+			return open_fail(NULL, fd, status, EXIT_USAGE);
+		}
+		close(fd);
+		if (unlink(path) < 0 && errno != ENOENT) {
+			fprintf(stderr, "kvmrun: --control '%s': cannot remove the stale socket: %s\n", path, strerror(errno));
+			return open_fail(NULL, -1, status, EXIT_USAGE);
+		}
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "kvmrun: --control '%s': %s\n", path, strerror(errno));
+		return open_fail(NULL, -1, status, EXIT_USAGE);
+	}
+
+	c = calloc(1, sizeof *c);
+	if (!c || !(c->path = strdup(path))) {
+		free(c);
+		fprintf(stderr, "kvmrun: out of memory for the control socket\n");
+		*status = EXIT_HOST;
+		return NULL;
+	}
+	c->listen_fd = c->null_fd = c->remover_fd = c->removed_fd = -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		fprintf(stderr, "kvmrun: --control: cannot make a socket: %s\n", strerror(errno));
+		return open_fail(c, -1, status, EXIT_HOST);
+	}
+	old = umask(0177);	/* the socket file is born 0600: only its owner may steer the VM */
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		int e = errno;
+
+		umask(old);
+		fprintf(stderr, "kvmrun: --control '%s': cannot make the socket there: %s\n", path, strerror(e));
+		return open_fail(c, fd, status, EXIT_USAGE);
+	}
+	umask(old);
+	c->listen_fd = fd;
+	if (listen(fd, 16) < 0 || lstat(path, &st) < 0) {
+		fprintf(stderr, "kvmrun: --control '%s': cannot listen there: %s\n", path, strerror(errno));
+		return open_fail(c, -1, status, EXIT_HOST);
+	}
+	if (pipe2(to_remover, O_CLOEXEC) < 0) {
+		fprintf(stderr, "kvmrun: --control: cannot make a pipe: %s\n", strerror(errno));
+		return open_fail(c, -1, status, EXIT_HOST);
+	}
+	if (pipe2(from_remover, O_CLOEXEC) < 0) {
+		fprintf(stderr, "kvmrun: --control: cannot make a pipe: %s\n", strerror(errno));
+		close(to_remover[0]);
+		close(to_remover[1]);
+		return open_fail(c, -1, status, EXIT_HOST);
+	}
+	pid = fork();
+	if (pid == 0)
+		remover(path, to_remover[0], from_remover[1], st.st_dev, st.st_ino);
+	close(to_remover[0]);
+	close(from_remover[1]);
+	c->remover_fd = to_remover[1];
+	c->removed_fd = from_remover[0];
+	if (pid < 0) {
+		fprintf(stderr, "kvmrun: --control: cannot start the process that removes the socket: %s\n",
+			strerror(errno));
+		close(c->remover_fd);
+		close(c->removed_fd);
+		return open_fail(c, -1, status, EXIT_HOST);
+	}
+	return c;
+}
+
+/* ---- requests ---- */
+
+/* A reply being built: a memory stream. */
+struct reply {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+/* "ok KEY=VALUE ...": the first line of a success. */
+static void reply_ok(struct reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply_ok(struct reply *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ok ", r->f);
+	va_start(ap, fmt);
+	vfprintf(r->f, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->f);
+}
+
+/* "error MESSAGE": the whole reply of a failure. */
+static void reply_error(struct reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply_error(struct reply *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error ", r->f);
+	va_start(ap, fmt);
+	vfprintf(r->f, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->f);
+}
+
+static const char *state(struct vm *vm)
+{
+	return vm_stopping(vm) ? "stopping" : vm_paused(vm) ? "paused" : "running";
+}
+
+static void do_balloon(struct vm *vm, struct reply *r, const char *arg)
+{
+	static const char *const names[] = VIRTIO_BALLOON_S_NAMES;
+	struct virtio_dev *d = vm->pci ? pcim_find(vm->pci, VIRTIO_ID_BALLOON) : NULL;
+	struct balloon_info bi;
+	uint64_t bytes;
+	const char *why;
+	char reason[160];
+
+	/* The SIZE is checked first: a malformed request is answered as such on any VM. */
+	if (arg && parse_size(arg, &bytes, &why) < 0) {
+		if (strcmp(why, "zero") != 0) {
+			reply_error(r, "balloon '%s': %s", arg, why);
+			return;
+		}
+		bytes = 0;	/* --mem refuses zero; an empty balloon is a fine target */
+	}
+	if (!d) {
+		reply_error(r, "%s", CTL_NO_BALLOON);
+	} else if (arg && balloon_set_target(d, bytes, reason, sizeof reason) < 0) {
+		reply_error(r, "balloon '%s': %s", arg, reason);
+	} else if (arg) {
+		reply_ok(r, "target=%llu", (unsigned long long)bytes);
+	} else {
+		balloon_get(d, &bi);
+		fprintf(r->f, "ok target=%llu actual=%llu reported=%llu released=%llu", (unsigned long long)bi.target,
+			(unsigned long long)bi.actual, (unsigned long long)bi.reported,
+			(unsigned long long)bi.released);
+		for (unsigned t = 0; t < sizeof names / sizeof names[0]; t++)
+			if (bi.stats_valid & (1u << t))
+				fprintf(r->f, " %s=%llu", names[t], (unsigned long long)bi.stats[t]);
+		fputc('\n', r->f);
+	}
+}
+
+
+/* quit's STATUS: 0 to 255, decimal digits only. */
+static bool parse_status(const char *s, int *out)
+{
+	unsigned v = 0;
+
+	if (!*s || strlen(s) > 3)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (v > 255)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* The commands, and how many arguments each takes at most. */
+static const struct { const char *name; unsigned max_args; } commands[] = {
+	{ "status", 0 }, { "stats", 0 }, { "pause", 0 }, { "resume", 0 }, { "balloon", 1 }, { "quit", 1 }, { "help", 0 },
+};
+
+/* Carry out one request line (NUL-terminated, no newline) into r. */
+static void serve(struct vm *vm, char *line, struct reply *r)
+{
+	char *w[3], *save = NULL, *cmd, *arg;
+	unsigned n = 0, i;
+
+	for (char *p = line; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			reply_error(r, "the request holds a control character (0x%02x)", (unsigned char)*p);
+			return;
+		}
+	for (char *t = strtok_r(line, " \t", &save); t && n < 3; t = strtok_r(NULL, " \t", &save))
+		w[n++] = t;
+	if (n == 0) {
+		reply_error(r, "empty request; try help");
+		return;
+	}
+	cmd = w[0];
+	arg = n > 1 ? w[1] : NULL;
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			break;
+	if (i == sizeof commands / sizeof commands[0]) {
+		reply_error(r, "unknown command '%s'; try help", cmd);
+	} else if (n - 1 > commands[i].max_args) {
+		reply_error(r, commands[i].max_args ? "%s takes at most one argument" : "%s takes no argument", cmd);
+	} else if (strcmp(cmd, "status") == 0) {
+		reply_ok(r, "state=%s uptime=%.3f cpus=%u mem=%llu", state(vm), (now_ns() - vm->stats.start_ns) / 1e9,
+			 vm->ncpus, (unsigned long long)vm->mem.size);
+	} else if (strcmp(cmd, "stats") == 0) {
+		fputs("ok\n", r->f);
+		vm_report_stats(vm, r->f);
+	} else if (strcmp(cmd, "pause") == 0) {
+		if (vm_pause(vm) < 0)
+			reply_error(r, "the run is ending");
+		else
+			reply_ok(r, "state=paused");
+	} else if (strcmp(cmd, "resume") == 0) {
+		if (vm_stopping(vm)) {
+			reply_error(r, "the run is ending");
+		} else {
+			vm_resume(vm);
+			reply_ok(r, "state=running");
+		}
+	} else if (strcmp(cmd, "balloon") == 0) {
+		do_balloon(vm, r, arg);
+	} else if (strcmp(cmd, "quit") == 0) {
+		struct run_end e = { .kind = END_CONTROL };
+
+		if (arg && !parse_status(arg, &e.status))
+			reply_error(r, "quit '%s': a status is 0 to 255", arg);
+		else if (!vm_end_now(vm, &e))
+			reply_error(r, "the run is ending");
+		else
+			reply_ok(r, "status=%d", e.status);
+	} else {
+		fputs("ok\n", r->f);
+		fputs(help_text, r->f);
+	}
+}
+
+/* ---- the thread ---- */
+
+#define LOAD(x)      __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+
+/* Free a slot: the connection closes as the slot takes /dev/null's file again. */
+static void drop(struct control *c, struct client *k)
+{
+	dup3(c->null_fd, k->fd, O_CLOEXEC);
+	free(k->reply);
+	k->reply = NULL;
+	k->busy = k->replying = false;
+}
+
+/* Write what the socket takes now; drop the client when all is out or it failed. */
+static void push(struct control *c, struct client *k)
+{
+	while (k->reply_pos < k->reply_len) {
+		ssize_t n = write(k->fd, k->reply + k->reply_pos, k->reply_len - k->reply_pos);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;	/* the client reads slowly: ppoll waits for room, up to its deadline */
+		if (n <= 0)
+			break;
+		k->reply_pos += (size_t)n;
+	}
+	drop(c, k);
+}
+
+/* The client's reply is r (or the error fmt): send it from now on. */
+static void answer(struct control *c, struct client *k, struct reply *r)
+{
+	fclose(r->f);
+	if (!r->buf) {
+		drop(c, k);	/* out of memory: the client sees the connection close */
+		return;
+	}
+	k->reply = r->buf;
+	k->reply_len = r->len;
+	k->reply_pos = 0;
+	k->replying = true;
+	k->deadline = now_ns() + CTL_CLIENT_NS;
+	push(c, k);
+}
+
+static bool reply_open(struct reply *r)
+{
+	r->buf = NULL;
+	r->len = 0;
+	r->f = open_memstream(&r->buf, &r->len);
+	return r->f != NULL;
+}
+
+static void answer_error(struct control *c, struct client *k, const char *msg)
+{
+	struct reply r;
+
+	if (!reply_open(&r)) {
+		drop(c, k);
+		return;
+	}
+	reply_error(&r, "%s", msg);
+	answer(c, k, &r);
+}
+
+/* Read what the client sent; at a newline (or its EOF) serve the line. */
+static void take(struct control *c, struct client *k)
+{
+	struct reply r;
+	char *nl;
+	ssize_t n;
+
+	do
+		n = read(k->fd, k->line + k->len, sizeof k->line - k->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n < 0 || (n == 0 && k->len == 0)) {
+		drop(c, k);	/* gone before saying anything */
+		return;
+	}
+	k->len += (size_t)n;
+	nl = memchr(k->line, '\n', k->len);
+	if (!nl && n > 0 && k->len < sizeof k->line)
+		return;	/* more to come */
+	if (!nl && k->len == sizeof k->line) {
+		answer_error(c, k, "request longer than 4096 bytes");
+		return;
+	}
+	if (!nl)
+		nl = k->line + k->len;	/* EOF ends the line, so printf status | socat works too */
+	if (nl > k->line && nl[-1] == '\r')
+		nl--;	/* a CRLF client */
+	if (memchr(k->line, 0, (size_t)(nl - k->line))) {
+		answer_error(c, k, "the request holds a control character (0x00)");
+		return;
+	}
+	*nl = 0;
+	if (!reply_open(&r)) {
+		drop(c, k);
+		return;
+	}
+	serve(c->vm, k->line, &r);
+	answer(c, k, &r);
+}
+
+static void accept_one(struct control *c)
+{
+	struct client *k = NULL;
+	int fd;
+
+	for (unsigned i = 0; i < CTL_CLIENTS && !k; i++)
+		if (!c->cl[i].busy)
+			k = &c->cl[i];
+	if (!k)
+		return;
+	fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;	/* gone already, or EAGAIN: nothing to do */
+	/* Onto the slot the filter knows; dup3 closes the slot's /dev/null. The flags travel with the file. */
+	if (dup3(fd, k->fd, O_CLOEXEC) < 0) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	k->busy = true;
+	k->replying = false;
+	k->len = 0;
+	k->deadline = now_ns() + CTL_CLIENT_NS;
+}
+
+static void *control_thread(void *arg)
+{
+	struct control *c = arg;
+	struct vm_shared *sh = &c->vm->shared;
+	struct pollfd p[CTL_CLIENTS + 1];
+	sigset_t kick;
+
+	pthread_mutex_lock(&c->up_lock);
+	c->up = true;	/* past this thread's start-up (glibc's rseq registration): the filter may come */
+	pthread_cond_broadcast(&c->up_cond);
+	pthread_mutex_unlock(&c->up_lock);
+	/* Nothing is served before the CPUs run: then pause finds them all, and stats a finished setup. */
+	pthread_mutex_lock(&sh->lock);
+	while (!sh->go && !vm_stopping(c->vm) && !LOAD(c->stop))
+		pthread_cond_wait(&sh->cond, &sh->lock);
+	pthread_mutex_unlock(&sh->lock);
+
+	/* ppoll takes the kick only while it waits: a kick sent at any other time stays pending until then. */
+	pthread_sigmask(SIG_BLOCK, NULL, &kick);
+	sigdelset(&kick, stop_kick_signal());
+	while (!LOAD(c->stop)) {
+		uint64_t now = now_ns(), wait = UINT64_MAX;
+		unsigned free_slots = 0;
+		struct timespec ts;
+
+		for (unsigned i = 0; i < CTL_CLIENTS; i++) {
+			struct client *k = &c->cl[i];
+
+			p[i] = (struct pollfd){ .fd = -1 };
+			if (!k->busy) {
+				free_slots++;
+				continue;
+			}
+			if (now >= k->deadline) {
+				if (!k->replying)
+					answer_error(c, k, "no request within 5 s");	/* one try, then it goes */
+				if (k->busy)
+					drop(c, k);
+				free_slots++;
+				continue;
+			}
+			p[i] = (struct pollfd){ .fd = k->fd, .events = k->replying ? POLLOUT : POLLIN };
+			if (k->deadline - now < wait)
+				wait = k->deadline - now;
+		}
+		p[CTL_CLIENTS] = (struct pollfd){ .fd = free_slots ? c->listen_fd : -1, .events = POLLIN };
+		ts = (struct timespec){ .tv_sec = (time_t)(wait / 1000000000ULL), .tv_nsec = (long)(wait % 1000000000ULL) };
+		if (ppoll(p, CTL_CLIENTS + 1, wait == UINT64_MAX ? NULL : &ts, &kick) < 0)
+			continue;	/* EINTR: the kick, or a spurious wake; the loop looks at stop */
+		for (unsigned i = 0; i < CTL_CLIENTS && !LOAD(c->stop); i++) {
+			if (!c->cl[i].busy || !p[i].revents)
+				continue;
+			if (c->cl[i].replying)
+				push(c, &c->cl[i]);
+			else
+				take(c, &c->cl[i]);
+		}
+		if (p[CTL_CLIENTS].revents & POLLIN)
+			accept_one(c);
+	}
+	return NULL;
+}
+
+/*
+ * CTL_CLIENTS consecutive descriptors, each a copy of /dev/null: the slots.
+ * F_DUPFD gives the lowest free number at or above its argument; when that is
+ * not the next one, another descriptor sits there, and the search starts over
+ * above it.
+ */
+static int reserve_slots(struct control *c)
+{
+	int lo = 0;
+
+	for (;;) {
+		unsigned got = 0;
+
+		while (got < CTL_CLIENTS) {
+			int fd = fcntl(c->null_fd, F_DUPFD_CLOEXEC, lo + (int)got);
+
+			if (fd < 0) {
+				for (unsigned i = 0; i < got; i++)
+					close(lo + (int)i);
+				return -1;
+			}
+			if (fd != lo + (int)got) {
+				for (unsigned i = 0; i < got; i++)
+					close(lo + (int)i);
+				close(fd);
+				lo = fd;
+				got = 0;
+				continue;
+			}
+			got++;
+		}
+		for (unsigned i = 0; i < CTL_CLIENTS; i++)
+			c->cl[i].fd = lo + (int)i;
+		return 0;
+	}
+}
+
+int control_start(struct control *c, struct vm *vm, struct sandbox *sb)
+{
+	sigset_t all, old;
+	int e;
+
+	c->vm = vm;
+	c->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (c->null_fd < 0 || reserve_slots(c) < 0) {
+		fprintf(stderr, "kvmrun: --control: cannot reserve descriptors for its clients: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pthread_mutex_init(&c->up_lock, NULL) != 0 || pthread_cond_init(&c->up_cond, NULL) != 0) {
+		fprintf(stderr, "kvmrun: --control: cannot create its lock\n");
+		return -1;
+	}
+	sigfillset(&all);	/* the process's signals stay CPU 0's; the kick is taken in ppoll only */
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&c->thread, NULL, control_thread, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		fprintf(stderr, "kvmrun: --control: cannot start its thread: %s\n", strerror(e));
+		return -1;
+	}
+	c->started = true;
+	pthread_mutex_lock(&c->up_lock);
+	while (!c->up)
+		pthread_cond_wait(&c->up_cond, &c->up_lock);
+	pthread_mutex_unlock(&c->up_lock);
+	sb->ctl_listen_fd = c->listen_fd;
+	sb->ctl_fd_lo = c->cl[0].fd;
+	sb->nctl_fds = CTL_CLIENTS;
+	return 0;
+}
+
+void control_stop(struct control *c)
+{
+	if (!c || !c->started)
+		return;
+	__atomic_store_n(&c->stop, 1, __ATOMIC_SEQ_CST);
+	/* It may wait for the run's start (a condition) or in ppoll (the kick). */
+	pthread_mutex_lock(&c->vm->shared.lock);
+	pthread_cond_broadcast(&c->vm->shared.cond);
+	pthread_mutex_unlock(&c->vm->shared.lock);
+	pthread_kill(c->thread, stop_kick_signal());
+	pthread_join(c->thread, NULL);
+	c->started = false;
+	for (unsigned i = 0; i < CTL_CLIENTS; i++)
+		if (c->cl[i].busy)
+			drop(c, &c->cl[i]);
+}
+
+void control_close(struct control *c)
+{
+	struct pollfd p;
+
+	if (!c)
+		return;
+	control_stop(c);
+	close(c->listen_fd);	/* from here a connect is refused */
+	close(c->remover_fd);	/* the remover's EOF: it unlinks the socket and exits */
+	p = (struct pollfd){ .fd = c->removed_fd, .events = POLLIN };
+	while (poll(&p, 1, 2000) < 0 && errno == EINTR)
+		;
+	close(c->removed_fd);
+	/* The slots and /dev/null close with the process: close is allowed, but nothing needs it. */
+	free(c->path);
+	free(c);
+}
