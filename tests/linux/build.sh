@@ -13,6 +13,7 @@
 #                       blk, console, rng) and ext4 in /lib/modules with the
 #                       order init loads them in (boot.order, ext4.order), and
 #                       /payload.bin (1 MiB of seeded pseudo-random bytes)
+#   payload.bin         /payload.bin, as the network tests send it
 #   payload.sha256      the sha256 of /payload.bin, just the hex
 #   disk.ext4           a 16 MiB ext4 file system (no partition table) holding
 #                       /payload.bin, for the virtio-blk tests; tests copy it
@@ -75,7 +76,7 @@ flock 9 || die "cannot lock $dir/lock"
 
 inputs=$( { cat "$0" "$here/init"; { "$busybox" 2>&1 || true; } | sed -n 1p; mkfs.ext4 -V 2>&1 | sed -n 1p; echo "$kver ${deb##*/}"; cat "$kernel"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$inputs" ]; then
-	for f in bzImage vmlinux vmlinux-pvh-entry initrd.gz payload.sha256 disk.ext4 disk.sha256; do
+	for f in bzImage vmlinux vmlinux-pvh-entry initrd.gz payload.bin payload.sha256 disk.ext4 disk.sha256; do
 		[ -s "$dir/$f" ] || break
 	done
 	[ -s "$dir/$f" ] && exit 0
@@ -156,7 +157,7 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
 cp "$busybox" "$root/bin/busybox"
 applets=" $("$busybox" --list | tr '\n' ' ') "
 for a in sh echo cat mount umount poweroff reboot halt sleep dd date grep sha256sum head tr printf uname sync mkdir insmod stty setsid cttyhack \
-	ls wc cmp od awk seq rm sort tail rmmod adjtimex basename readlink; do
+	ls wc cmp od awk seq rm sort tail rmmod adjtimex basename readlink ip ping nc cut; do
 	case $applets in
 	*" $a "*) ln -s busybox "$root/bin/$a" ;;
 	*)
@@ -256,6 +257,7 @@ order ext4 "${found[boot]:-}" > "$root/lib/modules/ext4.order"
 LC_ALL=C awk 'BEGIN { x = 1; for (i = 0; i < 1048576; i++) { x = (x * 16807) % 2147483647; printf "%c", int(x / 8388608) % 256 } }' > "$root/payload.bin"
 [ "$(stat -c %s "$root/payload.bin")" = 1048576 ] || die "awk wrote $(stat -c %s "$root/payload.bin") bytes of payload, not 1048576 (it needs an awk whose printf \"%c\" writes NUL bytes: apt-get install mawk)"
 sha256sum "$root/payload.bin" | cut -d' ' -f1 > "$tmp/payload.sha256"
+cp "$root/payload.bin" "$tmp/payload.bin"
 
 # --- disk.ext4: the payload in a small ext4 file system, the same bytes on
 # every build: a fixed UUID and hash seed, mke2fs.conf ignored (its features
@@ -293,7 +295,7 @@ cpio --help 2>/dev/null | grep -- --reproducible >/dev/null && repro=--reproduci
 # --- into place, the stamp last ---
 cp "$kernel" "$tmp/bzImage"
 echo "$entry" > "$tmp/vmlinux-pvh-entry"
-for f in bzImage vmlinux vmlinux-pvh-entry initrd.gz payload.sha256 disk.ext4 disk.sha256; do
+for f in bzImage vmlinux vmlinux-pvh-entry initrd.gz payload.bin payload.sha256 disk.ext4 disk.sha256; do
 	mv -f "$tmp/$f" "$dir/$f"
 done
 echo "$inputs" > "$dir/stamp"

@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# virtio-balloon seen from a Linux guest (Debian's kernel with virtio_balloon,
+# the test initramfs's "meminfo" case, driven line by line on the console):
+# memory the guest frees goes back to the host through free page reporting,
+# and a balloon target set through the control socket takes memory from the
+# guest and gives it back.
+load ../helpers
+
+L="$ROOT/build/linux"
+
+setup() {
+	need_kvm
+	[ -s "$L/bzImage" ] && [ -s "$L/initrd.gz" ] || {
+		echo "# no Linux test images in $L: run tests/linux/build.sh (make test does)" >&3
+		return 1
+	}
+	D=$BATS_TEST_TMPDIR
+	mkfifo "$D/in"
+	exec 4<>"$D/in"	# held open: the guest's console never sees end of file
+}
+
+teardown() {
+	[ -z "${guest:-}" ] || kill -9 "$guest" 2>/dev/null || true
+	exec 4>&-
+}
+
+# start OPTION...: kvmrun boots the "meminfo" test in the background; its
+# console input is the fifo (say LINE sends a line), stdout $D/out, stderr $D/err.
+start() {
+	timeout -k 5 $((400 * TIME_SCALE)) "$KVMRUN" --timeout $((300 * TIME_SCALE)) "$@" \
+		--initrd "$L/initrd.gz" --append "quiet kvmrun.test=meminfo" "$L/bzImage" \
+		< "$D/in" > "$D/out" 2> "$D/err" &
+	guest=$!
+	for ((i = 0; i < 100; i++)); do
+		pid=$(pgrep -P "$guest" -x kvmrun) && break
+		sleep 0.1
+	done
+	[ -n "$pid" ]
+}
+
+say() {
+	echo "$1" >&4
+}
+
+lines() {
+	tr -d '\r' < "$D/out" | grep -v '^\[ *[0-9]*\.[0-9]*\]' || true
+}
+
+# wait_line TEXT: until the guest printed the line TEXT.
+wait_line() {
+	for ((i = 0; i < 2000 * TIME_SCALE; i++)); do
+		lines | grep -qxF "$1" && return 0
+		kill -0 "$guest" 2>/dev/null || break
+		sleep 0.1
+	done
+	printf 'no line "%s"; the guest printed:\n%s\nstderr:\n%s\n' "$1" "$(lines)" "$(cat "$D/err")"
+	return 1
+}
+
+# rss_mib: kvmrun's resident memory now, MiB.
+rss_mib() {
+	awk '$1 == "VmRSS:" { print int($2 / 1024) }' "/proc/$pid/status"
+}
+
+finish() {
+	status=0
+	wait "$guest" || status=$?
+	guest=
+	out=$(lines)
+	stderr=$(cat "$D/err")
+	printf 'status %s; init printed:\n%s\nstderr:\n%s\n' "$status" "$out" "$stderr"
+}
+
+@test "virtio-balloon: free page reporting: after the guest fills and frees 512 MiB, kvmrun's RSS falls back to within 64 MiB of where it started" {
+	start --mem 1G --device virtio-balloon --stats
+	wait_line "meminfo ready"
+	sleep 3	# the boot's own freed memory is reported first
+	rss0=$(rss_mib)
+	say "fill 512"
+	wait_line "filled"
+	rss1=$(rss_mib)
+	echo "RSS: $rss0 MiB at the start, $rss1 MiB filled"
+	[ "$rss1" -ge $((rss0 + 480)) ]
+	say "free"
+	wait_line "freed"
+	# Linux reports free 2 MiB blocks about 2 s after they are freed.
+	for ((t = 0; t < 60 * TIME_SCALE; t++)); do
+		rss2=$(rss_mib)
+		[ "$rss2" -le $((rss0 + 64)) ] && break
+		sleep 1
+	done
+	echo "RSS: $rss2 MiB after the free ($t s)"
+	[ "$rss2" -le $((rss0 + 64)) ]
+	say "end"
+	finish
+	[ "$status" -eq 0 ]
+	grep -E '^kvmrun: stats: virtio-balloon' "$D/err"
+}
+
+@test "virtio-balloon: without a balloon, the same fill and free leaves kvmrun's RSS high (what the reporting test measures is the balloon's doing)" {
+	start --mem 1G
+	wait_line "meminfo ready"
+	sleep 3
+	rss0=$(rss_mib)
+	say "fill 512"
+	wait_line "filled"
+	say "free"
+	wait_line "freed"
+	sleep 8
+	rss2=$(rss_mib)
+	echo "RSS: $rss0 MiB at the start, $rss2 MiB 8 s after the free"
+	[ "$rss2" -ge $((rss0 + 480)) ]
+	say "end"
+	finish
+	[ "$status" -eq 0 ]
+}
