@@ -144,7 +144,7 @@ check-tsan: $(TSAN_DIR)/kvmrun $(TEST_DEPS) $(HOSTILE_GUESTS)
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 KVMRUN=$(abspath $(TSAN_DIR)/kvmrun) \
 	$(WITH_KVM) bats $(BATS_FLAGS) tests/smp.bats
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 KVMRUN=$(abspath $(TSAN_DIR)/kvmrun) \
-	$(WITH_KVM) bats $(BATS_FLAGS) -f '^(virtio|virtio-blk|pci):' tests/hostile/hostile.bats
+	$(WITH_KVM) bats $(BATS_FLAGS) -f '^(virtio|virtio-blk|virtio-net|virtio-balloon|pci):' tests/hostile/hostile.bats
 
 debug:
 	$(MAKE) clean

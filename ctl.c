@@ -47,57 +47,22 @@ static void send_all(int fd, const char *buf, size_t len)
 	}
 }
 
-int ctl_main(int argc, char **argv)
+/*
+ * talk: send the request to the socket at a (path, for messages), read the
+ * reply into reply (CTL_REPLY_MAX + 1 bytes) and print it; the exit status.
+ */
+static int talk(const struct sockaddr_un *a, const char *path, const char *req, size_t len, char *reply)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = CTL_REPLY_S };
-	const char *path;
-	char *req, *reply, *body;
-	size_t len = 0, got = 0;
+	const char *body;
+	size_t got = 0;
 	int fd;
-
-	signal(SIGPIPE, SIG_IGN);	/* a server that closed first is reported, not a silent death */
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		printf(CTL_USAGE "\n"
-		       "Send COMMAND to the kvmrun that serves the control socket PATH (--control PATH)\n"
-		       "and print its reply.\n"
-		       "Exit status: 0 ok, 1 the command failed (its message on stderr), 2 usage,\n"
-		       "3 no kvmrun answers at PATH.\n");
-		return 0;
-	}
-	if (argc > 1 && argv[1][0] == '-' && argv[1][1])
-		return ctl_usage("unknown option '%s'", argv[1]);
-	if (argc < 2)
-		return ctl_usage("no socket PATH given");
-	if (argc < 3)
-		return ctl_usage("no COMMAND given after '%s'", argv[1]);
-	path = argv[1];
-	if (strlen(path) >= sizeof a.sun_path)
-		return ctl_usage("'%s': too long for a UNIX socket's path", path);
-	memcpy(a.sun_path, path, strlen(path) + 1);
-
-	for (int i = 2; i < argc; i++) {
-		if (strchr(argv[i], '\n'))
-			return ctl_usage("'%s': a newline would end the request line", argv[i]);
-		len += strlen(argv[i]) + 1;
-	}
-	req = malloc(len + 1);
-	reply = malloc(CTL_REPLY_MAX + 1);
-	if (!req || !reply) {
-		fprintf(stderr, "kvmrun: ctl: out of memory\n");
-		return EXIT_HOST;
-	}
-	req[0] = 0;
-	for (int i = 2; i < argc; i++) {
-		strcat(req, argv[i]);
-		strcat(req, i + 1 < argc ? " " : "\n");
-	}
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	/* A kvmrun that never answers (stopped, its backlog full) fails the call after CTL_REPLY_S s. */
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0 ||
-	    connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+	    connect(fd, (const struct sockaddr *)a, sizeof *a) < 0) {
 		fprintf(stderr, "kvmrun: ctl: cannot connect to '%s': %s\n", path,
 			errno == EAGAIN ? "no answer (is that kvmrun stopped?)" : strerror(errno));
 		return EXIT_CTL_CONNECT;
@@ -141,4 +106,57 @@ int ctl_main(int argc, char **argv)
 		return EXIT_HOST;
 	}
 	return 0;
+}
+
+int ctl_main(int argc, char **argv)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	const char *path;
+	char *req, *reply;
+	size_t len = 0;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);	/* a server that closed first is reported, not a silent death */
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf(CTL_USAGE "\n"
+		       "Send COMMAND to the kvmrun that serves the control socket PATH (--control PATH)\n"
+		       "and print its reply.\n"
+		       "Exit status: 0 ok, 1 the command failed (its message on stderr), 2 usage,\n"
+		       "3 no kvmrun answers at PATH.\n");
+		return 0;
+	}
+	if (argc > 1 && argv[1][0] == '-' && argv[1][1])
+		return ctl_usage("unknown option '%s'", argv[1]);
+	if (argc < 2)
+		return ctl_usage("no socket PATH given");
+	if (argc < 3)
+		return ctl_usage("no COMMAND given after '%s'", argv[1]);
+	path = argv[1];
+	if (strlen(path) >= sizeof a.sun_path)
+		return ctl_usage("'%s': too long for a UNIX socket's path", path);
+	memcpy(a.sun_path, path, strlen(path) + 1);
+
+	for (int i = 2; i < argc; i++) {
+		if (strchr(argv[i], '\n'))
+			return ctl_usage("'%s': a newline would end the request line", argv[i]);
+		len += strlen(argv[i]) + 1;
+	}
+	req = malloc(len + 1);
+	reply = malloc(CTL_REPLY_MAX + 1);
+	if (!req || !reply) {
+		fprintf(stderr, "kvmrun: ctl: out of memory\n");
+		free(req);
+		free(reply);
+		return EXIT_HOST;
+	}
+	req[0] = 0;
+	for (int i = 2; i < argc; i++) {
+		strcat(req, argv[i]);
+		strcat(req, i + 1 < argc ? " " : "\n");
+	}
+
+	fd = talk(&a, path, req, len, reply);
+	free(req);
+	free(reply);
+	return fd;
 }

@@ -36,7 +36,7 @@ enum {
 	EXIT_HOST = 102,         /* host or KVM failure: /dev/kvm, capability, ioctl, memory, output */
 	EXIT_BAD_GUEST = 104,    /* the guest file cannot be used: missing, empty, too large, overlapping */
 	EXIT_DISK_LOCKED = 106,  /* a --disk image is locked by another process */
-	EXIT_NET = 107,          /* a --net backend cannot be opened: no such tap, no permission, socket refused */
+	EXIT_NET = 108,          /* a --net backend cannot be opened: no such tap, no permission, socket refused */
 	EXIT_TIMEOUT = 124,      /* --timeout expired, as timeout(1) */
 	EXIT_SIGNAL_BASE = 128,  /* + N when ended by signal N; 128+SIGPIPE when stdout's reader left */
 };

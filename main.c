@@ -120,7 +120,7 @@ static void help(void)
 	       "           a --disk file that is missing, a directory, empty or not a\n"
 	       "           multiple of 512 bytes\n"
 	       "  106      a --disk file is locked by another process\n"
-	       "  107      a --net backend cannot be opened (tap or socket)\n"
+	       "  108      a --net backend cannot be opened (tap or socket)\n"
 	       "  124      --timeout expired\n"
 	       "  128+N    stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM);\n"
 	       "           130 also when Ctrl-A x quits an interactive console;\n"

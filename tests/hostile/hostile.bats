@@ -1012,13 +1012,13 @@ NETTX_STATS="kvmrun: stats: virtio-net eth0: rx 0 frames (0 bytes), tx 2 frames 
 	[ "$(cat "$netlog")" = "$NET60" ]
 }
 
-@test "virtio-net: --net stream= to no socket, or to a file nobody listens on: status 107 and the one line that says what to do" {
-	run -107 --separate-stderr "$KVMRUN" --net stream=/nonexistent/sock "$ROOT/guest/hello.bin"
+@test "virtio-net: --net stream= to no socket, or to a file nobody listens on: status 108 and the one line that says what to do" {
+	run -108 --separate-stderr "$KVMRUN" --net stream=/nonexistent/sock "$ROOT/guest/hello.bin"
 	[ "$stderr" = "kvmrun: --net stream=/nonexistent/sock: no such socket; start passt first (passt --socket /nonexistent/sock)" ]
 	[ "$output" = "" ]
 	f="$BATS_TEST_TMPDIR/plain"
 	: >"$f"
-	run -107 --separate-stderr "$KVMRUN" --net "stream=$f" "$ROOT/guest/hello.bin"
+	run -108 --separate-stderr "$KVMRUN" --net "stream=$f" "$ROOT/guest/hello.bin"
 	[ "$stderr" = "kvmrun: --net stream=$f: nobody listens on it (not a socket, or its server is gone); start passt again (passt --socket $f)" ]
 }
 
@@ -1036,10 +1036,10 @@ need_tap() {
 	[ -c /dev/net/tun ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null || skip "no /dev/net/tun, root or ip(8) here"
 }
 
-@test "virtio-net: tap errors: a tun of that name, a tap another process holds, no tap and no CAP_NET_ADMIN: status 107 and what to do" {
+@test "virtio-net: tap errors: a tun of that name, a tap another process holds, no tap and no CAP_NET_ADMIN: status 108 and what to do" {
 	need_tap
 	ip tuntap add kvmrun-tun mode tun
-	run -107 --separate-stderr "$KVMRUN" --net tap=kvmrun-tun "$ROOT/guest/hello.bin"
+	run -108 --separate-stderr "$KVMRUN" --net tap=kvmrun-tun "$ROOT/guest/hello.bin"
 	ip tuntap del kvmrun-tun mode tun
 	[ "$stderr" = "kvmrun: --net tap=kvmrun-tun: kvmrun-tun is not a single-queue tap (a tun, a multi_queue tap or another kind of interface has that name)" ]
 	ip tuntap add kvmrun-busy mode tap
@@ -1051,7 +1051,7 @@ open(sys.argv[1], "w").close()
 time.sleep(30)' "$BATS_TEST_TMPDIR/held" &
 	holder=$!
 	for _ in $(seq 200); do [ -e "$BATS_TEST_TMPDIR/held" ] && break; sleep 0.05; done
-	run -107 --separate-stderr "$KVMRUN" --net tap=kvmrun-busy "$ROOT/guest/hello.bin"
+	run -108 --separate-stderr "$KVMRUN" --net tap=kvmrun-busy "$ROOT/guest/hello.bin"
 	kill "$holder"
 	wait "$holder" || true
 	ip tuntap del kvmrun-busy mode tap
@@ -1060,7 +1060,7 @@ time.sleep(30)' "$BATS_TEST_TMPDIR/held" &
 	guest=$(mktemp /tmp/kvmrun-guest.XXXXXX)
 	cp "$ROOT/guest/hello.bin" "$guest"
 	chmod 644 "$guest"
-	run -107 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMRUN" --net tap=kvmrun-none "$guest"
+	run -108 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMRUN" --net tap=kvmrun-none "$guest"
 	rm -f "$guest"
 	[ "$stderr" = "kvmrun: --net tap=kvmrun-none: no such tap, and creating a tap needs CAP_NET_ADMIN; create it first with \`ip tuntap add kvmrun-none mode tap user USER\`" ] ||
 		[ "$stderr" = "kvmrun: --net tap=kvmrun-none: cannot open /dev/net/tun: Permission denied (it is usually mode 0666: check its permissions)" ]

@@ -5,6 +5,7 @@
 # and a balloon target set through the control socket takes memory from the
 # guest and gives it back.
 load ../helpers
+load background
 
 L="$ROOT/build/linux"
 
@@ -42,33 +43,9 @@ say() {
 	echo "$1" >&4
 }
 
-lines() {
-	tr -d '\r' < "$D/out" | grep -v '^\[ *[0-9]*\.[0-9]*\]' || true
-}
-
-# wait_line TEXT: until the guest printed the line TEXT.
-wait_line() {
-	for ((i = 0; i < 2000 * TIME_SCALE; i++)); do
-		lines | grep -qxF "$1" && return 0
-		kill -0 "$guest" 2>/dev/null || break
-		sleep 0.1
-	done
-	printf 'no line "%s"; the guest printed:\n%s\nstderr:\n%s\n' "$1" "$(lines)" "$(cat "$D/err")"
-	return 1
-}
-
 # rss_mib: kvmrun's resident memory now, MiB.
 rss_mib() {
 	awk '$1 == "VmRSS:" { print int($2 / 1024) }' "/proc/$pid/status"
-}
-
-finish() {
-	status=0
-	wait "$guest" || status=$?
-	guest=
-	out=$(lines)
-	stderr=$(cat "$D/err")
-	printf 'status %s; init printed:\n%s\nstderr:\n%s\n' "$status" "$out" "$stderr"
 }
 
 @test "virtio-balloon: free page reporting: after the guest fills and frees 512 MiB, kvmrun's RSS falls back to within 64 MiB of where it started" {
@@ -113,4 +90,54 @@ finish() {
 	say "end"
 	finish
 	[ "$status" -eq 0 ]
+}
+
+# mem_now: asks the guest for its memory; sets total and free (kB).
+mem_now() {
+	local n i line
+	n=$(lines | grep -c '^mem ' || true)
+	say mem
+	for ((i = 0; i < 600 * TIME_SCALE; i++)); do
+		[ "$(lines | grep -c '^mem ' || true)" -gt "$n" ] && break
+		sleep 0.1
+	done
+	line=$(lines | grep '^mem ' | tail -n 1)
+	read -r _ total free <<< "$line"
+	echo "guest: MemTotal $total kB, MemFree $free kB"
+}
+
+# balloon_actual BYTES: until the control socket's balloon reply says actual=BYTES.
+balloon_actual() {
+	for ((i = 0; i < 600 * TIME_SCALE; i++)); do
+		run "$KVMRUN" ctl "$D/ctl" balloon
+		[[ $output == *" actual=$1 "* ]] && return 0
+		sleep 0.1
+	done
+	echo "balloon never reached actual=$1: $output"
+	return 1
+}
+
+@test "virtio-balloon: a target set through the control socket takes 128 MiB from the guest's free memory and gives it back at 0; a target above RAM is refused" {
+	start --mem 512M --device virtio-balloon --control "$D/ctl"
+	wait_line "meminfo ready"
+	mem_now
+	free0=$free
+	run -1 --separate-stderr "$KVMRUN" ctl "$D/ctl" balloon 1G
+	[ "$stderr" = "kvmrun: ctl: balloon '1G': 1073741824 bytes is above the guest's RAM (512 MiB)" ]
+	run -0 "$KVMRUN" ctl "$D/ctl" balloon 128M
+	[ "$output" = "target=134217728" ]
+	balloon_actual 134217728
+	mem_now
+	echo "MemFree fell by $(((free0 - free) / 1024)) MiB"
+	[ $((free0 - free)) -ge $((120 * 1024)) ]
+	run -0 "$KVMRUN" ctl "$D/ctl" balloon 0
+	[ "$output" = "target=0" ]
+	balloon_actual 0
+	mem_now
+	echo "MemFree back to $((free / 1024)) MiB (was $((free0 / 1024)))"
+	[ "$free" -ge $((free0 - 16 * 1024)) ]
+	say end
+	finish
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
 }

@@ -6,6 +6,7 @@
 # The host's end of each TCP transfer is tests/linux/netpeer.py; the guest's
 # is busybox nc. Sizes: NET_TEST_MIB MiB each way (default 64).
 load ../helpers
+load background
 
 L="$ROOT/build/linux"
 PATH=$PATH:/usr/sbin:/sbin
@@ -57,32 +58,6 @@ start() {
 	guest=$!
 }
 
-# lines: the guest's stdout without carriage returns and kernel log lines.
-lines() {
-	tr -d '\r' < "$D/out" | grep -v '^\[ *[0-9]*\.[0-9]*\]' || true
-}
-
-# wait_line TEXT: until the guest printed the line TEXT (fails after 200 s x TIME_SCALE, or if it ended).
-wait_line() {
-	local i
-	for ((i = 0; i < 2000 * TIME_SCALE; i++)); do
-		lines | grep -qxF "$1" && return 0
-		kill -0 "$guest" 2>/dev/null || break
-		sleep 0.1
-	done
-	printf 'no line "%s"; the guest printed:\n%s\nstderr:\n%s\n' "$1" "$(lines)" "$(cat "$D/err")"
-	return 1
-}
-
-# finish: wait for kvmrun; status in $status, what init printed in $out, stderr in $stderr.
-finish() {
-	status=0
-	wait "$guest" || status=$?
-	out=$(lines)
-	stderr=$(cat "$D/err")
-	printf 'status %s; init printed:\n%s\nstderr:\n%s\n' "$status" "$out" "$stderr"
-}
-
 # expect_sha N: the SHA-256 of the payload sent N times.
 expect_sha() {
 	local i
@@ -115,7 +90,11 @@ sent" ]
 	grep -E '^kvmrun: stats: virtio-net eth0: rx [0-9]+ frames .*, 0 dropped$' "$D/err"
 }
 
-@test "virtio-net stream=: through passt (user-mode networking): ping to the gateway, $MIB MiB each way over TCP" {
+# Debian 12's passt (a 2023 snapshot) resets a connection from the guest
+# after a few MiB, whichever VMM feeds it: QEMU's -netdev stream with
+# virtio-net-pci loses the same transfer at about 5 MiB (tried by hand). So
+# the guest sends 2 MiB through it; the host still sends $MIB MiB.
+@test "virtio-net stream=: through passt (user-mode networking): ping to the gateway, $MIB MiB to the guest and 2 MiB back over TCP" {
 	command -v passt >/dev/null || skip "passt is not installed (apt-get install passt; .ci/run does)"
 	# passt copies the namespace's address and default route for the guest;
 	# the gateway is an address of the namespace itself, so that passt's own
@@ -134,11 +113,12 @@ sent" ]
 	[ -S "$P/passt.sock" ] || { cat "$D/passt.log"; false; }
 	ns python3 "$NETPEER" recv 5001 "$D/g2h" &
 	bg_pids="$bg_pids $!"
-	start "net,10.0.2.2/24:10.0.2.1:$MIB" --net "stream=$P/passt.sock,mac=52:54:00:12:34:57" --stats
+	start "net,10.0.2.2/24:10.0.2.1:$MIB:2" --net "stream=$P/passt.sock,mac=52:54:00:12:34:57" --stats
 	wait_line "net ready"
 	ns python3 "$NETPEER" send 127.0.0.1 5002 "$L/payload.bin" "$MIB"
 	finish
 	sha=$(expect_sha "$MIB")
+	sha2=$(expect_sha 2)
 	[ "$status" -eq 0 ]
 	[ "$out" = "nics: eth0 
 eth0 mac 52:54:00:12:34:57
@@ -146,7 +126,7 @@ ping: 3 packets received
 net ready
 got $sha
 sent" ]
-	[ "$(cat "$D/g2h")" = "$((MIB * 1048576)) $sha" ]
+	[ "$(cat "$D/g2h")" = "$((2 * 1048576)) $sha2" ]
 	grep -E '^kvmrun: stats: virtio-net eth0' "$D/err"
 }
 
