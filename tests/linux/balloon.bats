@@ -117,7 +117,7 @@ balloon_actual() {
 	return 1
 }
 
-@test "virtio-balloon: a target set through the control socket takes 128 MiB from the guest's free memory and gives it back at 0; a target above RAM is refused" {
+@test "virtio-balloon: a target set through the control socket takes 128 MiB from the guest's free memory (100-160 MiB less MemFree) and gives it back at 0; a target above RAM is refused" {
 	start --mem 512M --device virtio-balloon --control "$D/ctl"
 	wait_line "meminfo ready"
 	mem_now
@@ -129,7 +129,9 @@ balloon_actual() {
 	balloon_actual 134217728
 	mem_now
 	echo "MemFree fell by $(((free0 - free) / 1024)) MiB"
-	[ $((free0 - free)) -ge $((120 * 1024)) ]
+	# 128 MiB, give or take what the guest's own activity freed or took meanwhile.
+	[ $((free0 - free)) -ge $((100 * 1024)) ]
+	[ $((free0 - free)) -le $((160 * 1024)) ]
 	run -0 "$KVMRUN" ctl "$D/ctl" balloon 0
 	[ "$output" = "target=0" ]
 	balloon_actual 0
