@@ -96,7 +96,7 @@ lines() {
 # net_run N: one run of runner N; appends Mbit/s to $tmp/h2g.N and $tmp/g2h.N.
 net_run() {
 	local n=$1 pid i got s=0
-	rm -f "$tmp"/g2h*
+	rm -f "$tmp/g2h" "$tmp/g2h.secs" "$tmp/g2h.listening" "$tmp/h2g.secs"	# not g2h.N, the results
 	ns python3 "$NETPEER" recv 5001 "$tmp/g2h" 10.0.2.1 &
 	net_argv "$n"
 	ns timeout -k 5 "$HUNG" "${argv[@]}" < /dev/null > "$tmp/out" 2> "$tmp/err" &

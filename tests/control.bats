@@ -304,13 +304,16 @@ raw() {
 
 @test "--timeout counts paused time too: 124, the socket gone" {
 	need_kvm
-	"$KVMRUN" --timeout 2 --control "$S" "$G/ticker.bin" > "$OUT" 2> "$ERR" < /dev/null &
+	# Long enough (scaled) that the pause is taken before it runs out on a loaded host.
+	t=$(limit 3)
+	"$KVMRUN" --timeout "$t" --control "$S" "$G/ticker.bin" > "$OUT" 2> "$ERR" < /dev/null &
 	vm=$!
 	for _ in $(seq 400); do [ -S "$S" ] && break; sleep 0.05; done
 	run -0 ctl pause
+	[ "$output" = "state=paused" ]
 	finish
 	[ "$vm_status" -eq 124 ]
-	[ "$(cat "$ERR")" = "kvmrun: guest still running after 2 s (--timeout); stopped it" ]
+	[ "$(cat "$ERR")" = "kvmrun: guest still running after $t s (--timeout); stopped it" ]
 	[ ! -e "$S" ]
 }
 
