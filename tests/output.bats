@@ -66,11 +66,15 @@ PY
 }
 
 @test "a reader that never reads cannot hold kvmrun past --timeout" {
+	# The guest must write more than the pipe (4 KiB) takes before the timeout, an
+	# exit a byte: on a loaded host (the ASan build beside the suite) 0.5 s was too
+	# little once, and everything fitted. So the timeout scales too.
+	t=$((TIME_SCALE))
 	hold_unread "$BATS_TEST_TMPDIR/fifo" $((20 * TIME_SCALE))	# outlives the run below, even on a loaded host
-	run --separate-stderr bash -c 'timeout $((15 * TIME_SCALE)) "$KVMRUN" --timeout 0.5 "$G/flood.bin" > "$1"' _ "$BATS_TEST_TMPDIR/fifo"
+	run --separate-stderr bash -c 'timeout $((15 * TIME_SCALE)) "$KVMRUN" --timeout "$2" "$G/flood.bin" > "$1"' _ "$BATS_TEST_TMPDIR/fifo" "$t"
 	kill "$holder"
 	[ "$status" -eq 124 ]
-	[ "${stderr_lines[0]}" = "kvmrun: guest still running after 0.5 s (--timeout); stopped it" ]
+	[ "${stderr_lines[0]}" = "kvmrun: guest still running after $t s (--timeout); stopped it" ]
 	[[ "${stderr_lines[1]}" =~ ^"kvmrun: stdout's reader stopped reading; "[0-9]+" bytes of guest output were not written"$ ]]
 	[ "${#stderr_lines[@]}" -eq 2 ]
 }
