@@ -141,7 +141,7 @@ for dir in h2g g2h; do
 	done
 	if [ -n "$qemu" ]; then
 		a=$(eval echo "\$med_${dir}_0") b=$(eval echo "\$med_${dir}_1")
-		r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+		r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 		v=MISS
 		awk -v r="$r" 'BEGIN { exit !(r >= 1) }' && v=PASS && met=$((met + 1))
 		goals=$((goals + 1))
