@@ -15,7 +15,7 @@ BINDIR  ?= $(PREFIX)/bin
 # A flat guest is one RWX segment by nature; newer ld warns about it, older ld lacks the switch.
 LD_NORWX := $(shell $(LD) --help 2>/dev/null | grep -q -- --no-warn-rwx-segments && echo --no-warn-rwx-segments)
 
-SRCS := main.c kvm.c vcpu.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c user.c seccomp.c console.c stop.c dump.c halt.c parse.c control.c ctl.c \
+SRCS := main.c kvm.c vcpu.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c user.c seccomp.c console.c stop.c dump.c halt.c parse.c control.c ctl.c gdb.c \
         $(wildcard devices/*.c) $(wildcard boot/*.c)
 HEADERS := kvm.h $(wildcard devices/*.h) $(wildcard boot/*.h)
 OBJS := $(SRCS:.c=.o)

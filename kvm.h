@@ -247,6 +247,7 @@ enum end_kind {
 	END_POWEROFF,  /* the guest powered the machine off (ACPI S5): status 0 */
 	END_PANIC,     /* the guest reported a panic (pvpanic): a guest fault, why says which event */
 	END_CONTROL,   /* quit through the control socket (--control): status */
+	END_GDB_KILL,  /* gdb's kill (k, vKill) through --gdb: status 137, as a process gdb kills */
 };
 
 struct run_end {
@@ -536,6 +537,7 @@ struct vm {
 	bool irqchip;            /* in-kernel PIC, IOAPIC, LAPIC and PIT: HLT no longer exits */
 	struct pc_devices *pc;   /* the RTC, the i8042 (devices/devices.h) */
 	struct pci_machine *pci; /* the PCI bus and its devices (devices/virtio.h), NULL when none was asked for */
+	struct gdb *gdb;         /* the --gdb stub (gdb.c), NULL when none */
 	struct vm_stats stats;
 };
 
@@ -603,6 +605,13 @@ void vm_run(struct vm *vm, uint64_t timeout_ns);
  */
 int vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
+
+/*
+ * vm_hold_at_start: before vm_run, make every vCPU's first KVM_RUN return at
+ * once into the pause (--gdb-wait), as if vm_pause had been called; vm_pause
+ * then waits until they are held and vm_resume lets them go.
+ */
+void vm_hold_at_start(struct vm *vm);
 
 /* vm_paused: whether vm_pause holds the CPUs now. vm_stopping: whether the run is ending. Any thread. */
 bool vm_paused(struct vm *vm);
@@ -830,6 +839,8 @@ struct sandbox {
 	int ctl_listen_fd;       /* --control: accept4 on it (-1: no control socket) */
 	int ctl_fd_lo;           /* its client slots [ctl_fd_lo, ctl_fd_lo + nctl_fds): read, write, and dup3 onto them */
 	unsigned nctl_fds;
+	int gdb_listen_fd;       /* --gdb: accept4 on it, and the debug ioctls on the vCPUs (-1: no stub) */
+	int gdb_fd;              /* its one connection slot: read, write, and dup3 onto it */
 };
 int seccomp_install(const struct sandbox *sb);
 
@@ -871,6 +882,54 @@ void control_stop(struct control *c);
  * the remover has unlinked it, so it is gone when kvmrun exits. NULL is fine.
  */
 void control_close(struct control *c);
+
+/* ---- gdb.c: the GDB remote stub (--gdb [HOST:]PORT), served from its own thread ---- */
+
+#define EXIT_GDB_KILL 137   /* gdb's kill: 128 + SIGKILL, as for a process gdb kills */
+
+struct gdb;
+
+/*
+ * gdb_parse: "[HOST:]PORT" (HOST an IPv4 address, default 127.0.0.1; PORT
+ * 0-65535, 0: any free port) into host (hlen bytes) and port. Returns 0, or
+ * -1 with *why set to a short reason.
+ */
+int gdb_parse(const char *s, char *host, size_t hlen, uint16_t *port, const char **why);
+
+/*
+ * gdb_open: listen on host:port (TCP), before any thread. With port 0, or
+ * verbose, says on stderr which port it listens on. wait: the guest is held
+ * at its first instruction until gdb continues it. Returns the stub, or NULL
+ * after one line on stderr with *status set (EXIT_HOST: the port is in use,
+ * the address is not local).
+ */
+struct gdb *gdb_open(const char *host, uint16_t port, bool wait, bool verbose, int *status);
+
+/*
+ * gdb_start: after vm_start_aps, before the filter: reserve the connection's
+ * descriptor slot, start the stub's thread (every signal blocked but the
+ * kick, taken in ppoll only), set vm->gdb and the sandbox's gdb_ fields.
+ * The stub serves nothing before vm_run starts the CPUs; with wait, the CPUs
+ * are held from their first KVM_RUN. Returns 0 or -1 (reported).
+ */
+int gdb_start(struct gdb *g, struct vm *vm, struct sandbox *sb);
+
+/*
+ * gdb_debug_exit: a vCPU's KVM_EXIT_DEBUG, on its own thread. Returns true
+ * when the debugger must see it (a breakpoint or watchpoint of gdb's, a step):
+ * the event is recorded and the caller holds every vCPU and wakes the stub
+ * (gdb_wake). False when it is the guest's own int3, re-injected into the
+ * guest as it would be without gdb (or when no stub exists).
+ */
+bool gdb_debug_exit(struct vcpu *cpu);
+void gdb_wake(struct gdb *g);
+
+/*
+ * gdb_close: after the run (status: the exit status, -1 if none): end and join
+ * the stub's thread, tell a connected gdb that the guest exited with that
+ * status (W), close the sockets. NULL is fine.
+ */
+void gdb_close(struct gdb *g, int status);
 
 /* ---- ctl.c: the client, kvmrun ctl PATH COMMAND [ARGS...] ---- */
 

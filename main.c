@@ -13,7 +13,7 @@
 #include "devices/devices.h"
 
 enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX, OPT_DISK, OPT_DEVICE, OPT_NET,
-       OPT_CONTROL };
+       OPT_CONTROL, OPT_GDB, OPT_GDB_WAIT };
 
 #define USAGE "usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)"
 
@@ -26,6 +26,10 @@ struct options {
 	int irqchip;			/* -1: by format (on for Multiboot), 0 off, 1 on */
 	const char *timeout_arg;
 	const char *control;		/* --control PATH, or NULL */
+	const char *gdb;		/* --gdb [HOST:]PORT, or NULL */
+	char gdb_host[64];
+	uint16_t gdb_port;
+	bool gdb_wait;			/* --gdb-wait */
 	const char *guest;
 	const char *append;
 	bool mem_set;
@@ -93,6 +97,11 @@ static void help(void)
 	       "  -t, --timeout SECS   stop a guest still running after SECS seconds (fractions ok)\n"
 	       "      --control PATH   serve a control socket at PATH (mode 0600): status, stats,\n"
 	       "                       pause, resume, balloon, quit; kvmrun ctl PATH help\n"
+	       "      --gdb [HOST:]PORT\n"
+	       "                       serve gdb's remote protocol on TCP (HOST default\n"
+	       "                       127.0.0.1; PORT 0: any free port, printed on stderr)\n"
+	       "      --gdb-wait       with --gdb: hold the guest at its first instruction\n"
+	       "                       until gdb attaches and continues\n"
 	       "      --no-sandbox     run without the seccomp filter that confines the run loop\n"
 	       "  -s, --stats          at exit, print VM exits by reason and port, and timings\n"
 	       "  -v, --verbose        print the VM setup before running\n"
@@ -122,6 +131,7 @@ static void help(void)
 	       "  106      a --disk file is locked by another process\n"
 	       "  108      a --net backend cannot be opened (tap or socket)\n"
 	       "  124      --timeout expired\n"
+	       "  137      killed from gdb (--gdb: kill)\n"
 	       "  128+N    stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM);\n"
 	       "           130 also when Ctrl-A x quits an interactive console;\n"
 	       "           141 when stdout's reader went away (EPIPE)\n");
@@ -301,6 +311,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "gdb", required_argument, NULL, OPT_GDB },
+		{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *why;
@@ -369,6 +381,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 				bad_value("--control", optarg, "empty");
 			o->control = optarg;
 			break;
+		case OPT_GDB:
+			if (gdb_parse(optarg, o->gdb_host, sizeof o->gdb_host, &o->gdb_port, &why) < 0)
+				bad_value("--gdb", optarg, why);
+			o->gdb = optarg;
+			break;
+		case OPT_GDB_WAIT:
+			o->gdb_wait = true;
+			break;
 		case 't':
 			if (parse_seconds(optarg, &o->timeout_ns, &why) < 0)
 				bad_value("--timeout", optarg, why);
@@ -396,6 +416,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	if (argc - optind > 1)
 		usage_error("one GUEST only, but '%s' follows '%s'", argv[optind + 1], argv[optind]);
 	o->guest = argv[optind];
+	if (o->gdb_wait && !o->gdb)
+		usage_error("--gdb-wait needs --gdb [HOST:]PORT");
 	if (!o->entry_set)
 		o->entry = o->mode == MODE_REAL ? GUEST_ENTRY_REAL : GUEST_ENTRY_FLAT;
 }
@@ -466,6 +488,10 @@ static int finish(struct vm *vm, const struct options *o)
 	case END_CONTROL:
 		fprintf(stderr, "kvmrun: quit through the control socket (status %d)\n", e->status);
 		status = e->status;
+		break;
+	case END_GDB_KILL:
+		fprintf(stderr, "kvmrun: killed from gdb (status %d)\n", EXIT_GDB_KILL);
+		status = EXIT_GDB_KILL;
 		break;
 	case END_HOST:
 	case END_NONE:
@@ -729,6 +755,7 @@ int main(int argc, char **argv)
 	enum image_format fmt;
 	struct sandbox sb;
 	struct control *ctl = NULL;
+	struct gdb *gdb = NULL;
 	int status = EXIT_HOST;
 
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)	/* the control socket's client: a program of its own */
@@ -762,6 +789,10 @@ int main(int argc, char **argv)
 	/* While there is one thread: the socket's remover is a fork. Every way out below closes it. */
 	if (o.control && !(ctl = control_open(o.control, &status)))
 		return status;
+	if (o.gdb && !(gdb = gdb_open(o.gdb_host, o.gdb_port, o.gdb_wait, o.verbose, &status))) {
+		control_close(ctl);
+		return status;
+	}
 
 	vm.stats_on = o.stats;
 	vm.verbose = o.verbose;
@@ -801,12 +832,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	sb = (struct sandbox){ .first_vcpu_fd = vm.cpu[0].fd, .ncpus = vm.ncpus, .vm_fd = vm.vm_fd, .dev_fd_lo = -1,
-			       .ctl_listen_fd = -1 };
+			       .ctl_listen_fd = -1, .gdb_listen_fd = -1, .gdb_fd = -1 };
 	if (vm.pci && vm.pci->fd_lo >= 0) {	/* pvpanic-pci alone opens none */
 		sb.dev_fd_lo = vm.pci->fd_lo;
 		sb.ndev_fds = (unsigned)(vm.pci->fd_hi - vm.pci->fd_lo + 1);
 	}
-	if ((ctl && control_start(ctl, &vm, &sb) < 0) || (!o.no_sandbox && seccomp_install(&sb) < 0)) {
+	if ((ctl && control_start(ctl, &vm, &sb) < 0) || (gdb && gdb_start(gdb, &vm, &sb) < 0) ||
+	    (!o.no_sandbox && seccomp_install(&sb) < 0)) {
 		vm_stop_devices(&vm);
 		vm_stop_aps(&vm);
 		goto out;
@@ -818,9 +850,12 @@ int main(int argc, char **argv)
 	console_restore();
 	vm.stats.total_ns = now_ns() - vm.stats.start_ns;
 	status = finish(&vm, &o);
+	gdb_close(gdb, status);	/* a connected gdb learns the status */
+	gdb = NULL;
 	if (o.stats)
 		vm_report_stats(&vm, stderr);
 out:
+	gdb_close(gdb, -1);
 	control_close(ctl);	/* the socket file is gone when kvmrun exits */
 	console_restore();
 	vm_close(&vm);

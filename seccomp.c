@@ -69,7 +69,7 @@ static const unsigned long vcpu_ioctls[] = {
 /* The terminal ioctls that read and restore stdin's modes. */
 static const unsigned long tty_ioctls[] = { TCGETS, TCSETS, TCSETSW, TCSETSF };
 
-#define MAX_INSNS 256
+#define MAX_INSNS 512	/* every option at once (PCI devices, --control, --gdb) needs about 260 */
 
 struct prog {
 	struct sock_filter f[MAX_INSNS];
@@ -157,6 +157,28 @@ static void allow_control(struct prog *p, const struct sandbox *sb)
 	allow_fd_range(p, SYS_write, sb->ctl_fd_lo, sb->nctl_fds);
 }
 
+/*
+ * The gdb stub (--gdb): accept4 on its listening socket, then dup3 of the
+ * connection onto its one slot, reserved before the filter, and reads and
+ * writes there only; on the vCPUs (held out of KVM_RUN), the debug registers,
+ * the FPU state and the re-injection of the guest's own int3.
+ */
+static const unsigned long gdb_vcpu_ioctls[] = {
+	KVM_SET_GUEST_DEBUG, KVM_GET_FPU, KVM_SET_FPU, KVM_SET_VCPU_EVENTS,
+};
+
+static void allow_gdb(struct prog *p, const struct sandbox *sb)
+{
+	if (sb->gdb_listen_fd < 0)
+		return;
+	allow_fd(p, SYS_accept4, sb->gdb_listen_fd);
+	allow_arg1_range(p, SYS_dup3, sb->gdb_fd, 1);
+	allow_fd_range(p, SYS_read, sb->gdb_fd, 1);
+	allow_fd_range(p, SYS_write, sb->gdb_fd, 1);
+	allow_ioctls(p, sb->first_vcpu_fd, sb->ncpus, gdb_vcpu_ioctls,
+		     sizeof gdb_vcpu_ioctls / sizeof gdb_vcpu_ioctls[0]);
+}
+
 /* What the PCI devices' threads do on their own descriptors: eventfds, disk images, taps and sockets. */
 static const unsigned device_calls[] = {
 	SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
@@ -209,6 +231,7 @@ int seccomp_install(const struct sandbox *sb)
 	if (sb->ndev_fds)
 		allow_nr(&p, SYS_getrandom);
 	allow_control(&p, sb);
+	allow_gdb(&p, sb);
 	allow_ioctls(&p, STDIN_FILENO, 1, tty_ioctls, sizeof tty_ioctls / sizeof tty_ioctls[0]);
 	allow_fd(&p, SYS_read, STDIN_FILENO);
 	allow_fd(&p, SYS_write, STDOUT_FILENO);

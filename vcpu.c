@@ -199,7 +199,30 @@ static bool on_other(struct vcpu *cpu)
 			 cpu->run->exit_reason);
 }
 
+/*
+ * A debug exit (--gdb): a breakpoint, watchpoint or step of gdb's holds every
+ * CPU, this one included (its next KVM_RUN returns at once into the hold), and
+ * wakes the stub, which then finds them all held. The guest's own int3 goes on.
+ */
+static bool on_debug(struct vcpu *cpu)
+{
+	struct vm *vm = cpu->vm;
+
+	if (!gdb_debug_exit(cpu))
+		return false;
+	pthread_mutex_lock(&vm->shared.lock);
+	__atomic_store_n(&vm->shared.paused, true, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&vm->shared.lock);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (&vm->cpu[i] != cpu && vm->cpu[i].thread_started)
+			stop_kick(vm->cpu[i].run, vm->cpu[i].thread);
+	__atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	gdb_wake(vm->gdb);
+	return false;
+}
+
 static exit_fn *const exit_handlers[] = {
+	[KVM_EXIT_DEBUG] = on_debug,
 	[KVM_EXIT_IO] = on_io,
 	[KVM_EXIT_HLT] = on_hlt,
 	[KVM_EXIT_MMIO] = on_mmio,
@@ -553,6 +576,13 @@ int vm_pause(struct vm *vm)
 	r = is_stopping(vm) ? -1 : 0;
 	pthread_mutex_unlock(&sh->lock);
 	return r;
+}
+
+void vm_hold_at_start(struct vm *vm)
+{
+	__atomic_store_n(&vm->shared.paused, true, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		__atomic_store_n(&vm->cpu[i].run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 }
 
 void vm_resume(struct vm *vm)

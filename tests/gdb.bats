@@ -1,0 +1,332 @@
+#!/usr/bin/env bats
+# --gdb: the GDB remote stub, driven by a real gdb in batch mode and, for
+# malformed input, by a raw client (tests/gdbraw.py).
+load helpers
+
+GG="$G/long_gdb.elf"
+
+# start_stub ARGS...: kvmrun --gdb 0 ARGS in the background; sets PORT and KPID.
+start_stub() {
+	OUT="$BATS_TEST_TMPDIR/out" ERR="$BATS_TEST_TMPDIR/err"
+	timeout 40 "$KVMRUN" --gdb 0 "$@" > "$OUT" 2> "$ERR" < /dev/null &
+	KPID=$!
+	PORT=
+	for _ in $(seq 1 600); do
+		PORT=$(sed -n 's/^kvmrun: gdb: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$ERR")
+		[ -n "$PORT" ] && return 0
+		sleep 0.05
+	done
+	cat "$ERR" >&2
+	return 1
+}
+
+# end_stub: wait for kvmrun; KSTATUS is its exit status.
+end_stub() {
+	KSTATUS=0
+	wait "$KPID" || KSTATUS=$?
+}
+
+# dbg FILE CMDS...: gdb in batch mode on FILE (or "" for none), attached to the stub.
+dbg() {
+	local file=$1 args=()
+	shift
+	for c in "$@"; do args+=(-ex "$c"); done
+	timeout 40 gdb -batch -nx -ex 'set confirm off' ${file:+"$file"} -ex "target remote 127.0.0.1:$PORT" "${args[@]}"
+}
+
+setup_file() {
+	# The test host (tests/vm) boots with its loopback interface down: the stub needs it.
+	if [ "$(id -u)" = 0 ] && command -v ip > /dev/null && ! ip -o link show lo | grep -q '<[^>]*UP'; then
+		ip link set lo up
+	fi
+}
+
+setup() {
+	command -v gdb > /dev/null || skip "no gdb: apt-get install gdb"
+}
+
+# QEMU's TCG (the test host's CPU, helpers.bash) neither turns an INT3 into the
+# #BP exception that KVM intercepts under SVM (it checks the software-interrupt
+# intercept instead) nor arms the debug registers that VMRUN loads: breakpoints
+# and watchpoints never reach kvmrun there. They run on a real CPU.
+needs_debug_traps() {
+	! tcg_cpu || skip "QEMU TCG delivers neither INT3 to SVM's #BP intercept nor VMRUN's DR7 breakpoints"
+}
+
+@test "gdb: --gdb and --gdb-wait refuse bad values with one line and status 2" {
+	run -2 --separate-stderr "$KVMRUN" --gdb abc "$GG"
+	[ "$stderr" = "kvmrun: --gdb 'abc': PORT is not a number; $USAGE" ]
+	run -2 --separate-stderr "$KVMRUN" --gdb 70000 "$GG"
+	[ "$stderr" = "kvmrun: --gdb '70000': PORT is above 65535; $USAGE" ]
+	run -2 --separate-stderr "$KVMRUN" --gdb nohost:1234 "$GG"
+	[ "$stderr" = "kvmrun: --gdb 'nohost:1234': HOST is not an IPv4 address; $USAGE" ]
+	run -2 --separate-stderr "$KVMRUN" --gdb-wait "$GG"
+	[ "$stderr" = "kvmrun: --gdb-wait needs --gdb [HOST:]PORT; $USAGE" ]
+	run -0 "$KVMRUN" --help
+	[[ "$output" == *"--gdb [HOST:]PORT"* ]]
+}
+
+@test "gdb: a port in use is refused with one line and status 102" {
+	need_kvm
+	python3 -c 'import socket, time, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(30)' "$BATS_TEST_TMPDIR/port" &
+	local py=$!
+	for _ in $(seq 1 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
+	local p; p=$(cat "$BATS_TEST_TMPDIR/port")
+	run -102 --separate-stderr timeout 20 "$KVMRUN" --gdb "$p" "$GG"
+	kill "$py"
+	[ "$stderr" = "kvmrun: --gdb 127.0.0.1:$p: cannot listen: Address already in use" ]
+	[ "$output" = "" ]
+}
+
+@test "gdb: break at a function (int3), read a global, continue to the end: status unchanged" {
+	need_kvm
+	needs_debug_traps
+	start_stub --gdb-wait "$GG"
+	run dbg "$GG" 'break work' 'continue' 'print (int)counter' 'continue' 'print (int)counter' \
+		'delete' 'continue'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *"Breakpoint 1, 0x000000000010001c in work ()"* ]]
+	[[ "$output" == *'$1 = 0'* ]]
+	[[ "$output" == *'$2 = 1'* ]]
+	[[ "$output" == *"[Inferior 1 exited with code 07]"* ]]
+	[ "$KSTATUS" -eq 7 ]
+	[ "$(cat "$OUT")" = "aaa" ]
+}
+
+@test "gdb: a hardware breakpoint stops at the function" {
+	need_kvm
+	needs_debug_traps
+	start_stub --gdb-wait "$GG"
+	run dbg "$GG" 'hbreak work' 'continue' 'print $pc' 'print (int)counter' 'delete' 'continue'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *"Hardware assisted breakpoint 1, 0x000000000010001c in work ()"* ]]
+	[[ "$output" == *'(void (*)()) 0x10001c <work>'* ]]
+	[[ "$output" == *"exited with code 07"* ]]
+	[ "$KSTATUS" -eq 7 ]
+	[ "$(cat "$OUT")" = "aaa" ]
+}
+
+@test "gdb: writing memory and a register changes what the guest prints and its status" {
+	need_kvm
+	start_stub --gdb-wait "$GG"
+	run dbg "$GG" 'set var *(char *)&letter = 122' 'print/c *(char *)&letter' 'continue'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *"122 'z'"* ]]
+	[[ "$output" == *"exited with code 07"* ]]
+	[ "$KSTATUS" -eq 7 ]
+	[ "$(cat "$OUT")" = "zzz" ]
+	start_stub --gdb-wait "$GG"
+	run dbg "$GG" 'set var $pc = done' 'set var $rax = 9' 'info registers rax rip' 'continue'
+	end_stub
+	echo "$output"
+	[[ "$output" == *"rip            0x100016            0x100016 <done>"* ]]
+	[[ "$output" == *"exited with code 011"* ]]
+	[ "$KSTATUS" -eq 9 ]
+	[ "$(cat "$OUT")" = "" ]
+}
+
+@test "gdb: single-step goes one instruction, into the call" {
+	need_kvm
+	start_stub --gdb-wait "$GG"
+	run dbg "$GG" 'print $pc' 'stepi' 'print $pc' 'stepi' 'print $pc' 'info registers rip' 'kill'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *'$1 = (void (*)()) 0x100000 <_start>'* ]]
+	[[ "$output" == *'$2 = (void (*)()) 0x10001c <work>'* ]]
+	[[ "$output" == *'$3 = (void (*)()) 0x100022 <work+6>'* ]]
+	[ "$KSTATUS" -eq 137 ]
+	[[ "$(cat "$ERR")" == *"kvmrun: killed from gdb (status 137)"* ]]
+}
+
+@test "gdb: a write watchpoint fires after the write, with old and new values" {
+	need_kvm
+	needs_debug_traps
+	start_stub --gdb-wait "$GG"
+	run dbg "$GG" 'watch *(int *)&counter' 'continue' 'continue' 'delete' 'continue'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *"Hardware watchpoint 1: *(int *)&counter"* ]]
+	[[ "$output" == *"Old value = 0"*"New value = 1"*"Old value = 1"*"New value = 2"* ]]
+	[ "$KSTATUS" -eq 7 ]
+	[ "$(cat "$OUT")" = "aaa" ]
+}
+
+@test "gdb: Ctrl-C (0x03) stops a spinning guest; k ends the run with status 137" {
+	need_kvm
+	start_stub "$G/long_gdbspin.elf"
+	run timeout 60 python3 "$ROOT/tests/gdbraw.py" "$PORT" <<-'EOF'
+		send ?
+		item
+		item
+		send vCont;c
+		item
+		raw \x03
+		item
+		send qC
+		item
+		item
+		send k
+		item
+		item
+	EOF
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[ "${lines[1]}" = "reply T05thread:01;" ]
+	[ "${lines[2]}" = "+" ]
+	[ "${lines[3]}" = "reply T02thread:01;" ]
+	[ "${lines[5]}" = "reply QC1" ]
+	[ "${lines[6]}" = "+" ]
+	[ "${lines[7]}" = "eof" ]
+	[ "$KSTATUS" -eq 137 ]
+	[ "$(cat "$OUT")" = "s" ]
+}
+
+@test "gdb: a gdb that goes away lets the guest run on" {
+	need_kvm
+	start_stub --gdb-wait "$GG"
+	run timeout 60 python3 "$ROOT/tests/gdbraw.py" "$PORT" <<-'EOF'
+		send ?
+		item
+		item
+	EOF
+	end_stub
+	[ "${lines[1]}" = "reply T05thread:01;" ]
+	[ "$KSTATUS" -eq 7 ]
+	[ "$(cat "$OUT")" = "aaa" ]
+}
+
+@test "gdb: a gdb that goes away while the guest runs leaves it running; SIGTERM still ends it" {
+	need_kvm
+	start_stub "$G/long_gdbspin.elf"
+	run timeout 60 python3 "$ROOT/tests/gdbraw.py" "$PORT" <<-'EOF'
+		send ?
+		item
+		item
+		send vCont;c
+		item
+	EOF
+	[ "${lines[2]}" = "+" ]
+	sleep 1
+	kill -0 "$KPID"
+	kill -TERM "$KPID"
+	end_stub
+	cat "$ERR"
+	[ "$KSTATUS" -eq 143 ]
+	[[ "$(cat "$ERR")" == *"kvmrun: stopped by SIGTERM"* ]]
+}
+
+@test "gdb: detach lets the guest run to its end" {
+	need_kvm
+	start_stub --gdb-wait "$GG"
+	run dbg "$GG" 'stepi' 'print $pc' 'detach'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *"<work>"* ]]
+	[[ "$output" == *"[Inferior 1 (Remote target) detached]"* ]]
+	[ "$KSTATUS" -eq 7 ]
+	[ "$(cat "$OUT")" = "aaa" ]
+}
+
+@test "gdb: two vCPUs are two threads" {
+	need_kvm
+	start_stub --gdb-wait --cpus 2 "$G/long_smp.elf"
+	run dbg "" 'info threads' 'kill'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *"* 1    Thread 1 "* ]]
+	[[ "$output" == *"  2    Thread 2 "* ]]
+	[ "$KSTATUS" -eq 137 ]
+}
+
+@test "gdb: a real-mode guest: registers in the 64-bit layout, IP as the program counter" {
+	need_kvm
+	start_stub --gdb-wait "$ROOT/guest/hello.bin"
+	run dbg "" 'info registers rip cs' 'stepi' 'info registers rip' 'continue'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *"rip            0x0 "* ]]
+	[[ "$output" == *"cs             0x1000 "* ]]
+	[[ "$output" == *"exited normally"* ]]
+	[ "$KSTATUS" -eq 0 ]
+	[ "$(cat "$OUT")" = "Hello from a kvmrun guest!" ]
+}
+
+@test "gdb: a Multiboot ELF32 kernel in protected mode: 64-bit registers, a step, its own status" {
+	need_kvm
+	run --separate-stderr timeout 40 "$KVMRUN" "$ROOT/guest/mbinfo.elf" < /dev/null
+	local want=$status plain=$output
+	start_stub --gdb-wait "$ROOT/guest/mbinfo.elf"
+	run dbg "" 'info registers rax' 'stepi' 'continue'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *"rax            0x2badb002 "* ]]
+	[ "$KSTATUS" -eq "$want" ]
+	[ "$(cat "$OUT")" = "$plain" ]
+}
+
+@test "gdb: raw packets: bad checksum, unknown and malformed commands, oversized packets" {
+	need_kvm
+	start_stub --gdb-wait "$GG"
+	run timeout 60 python3 "$ROOT/tests/gdbraw.py" "$PORT" <<-'EOF'
+		raw $g#00
+		item
+		send qFoo
+		item
+		item
+		send m10000z,4
+		item
+		item
+		send m100000,4
+		item
+		item
+		send mffffffff00000,4
+		item
+		item
+		send Z0,7ffffffff000,1
+		item
+		item
+		send Z3,100030,4
+		item
+		item
+		big 5000
+		item
+		item
+		send ?
+		item
+		item
+		send D
+		item
+		item
+	EOF
+	echo "$output"
+	end_stub
+	cat "$ERR"
+	[ "${lines[0]}" = "-" ]
+	[ "${lines[1]}" = "+" ]
+	[ "${lines[2]}" = "reply " ]
+	[ "${lines[4]}" = "reply E01" ]
+	[ "${lines[6]}" = "reply e8170000" ]
+	[ "${lines[8]}" = "reply E14" ]
+	[ "${lines[10]}" = "reply E14" ]
+	[ "${lines[12]}" = "reply " ]
+	[ "${lines[13]}" = "+" ]
+	[ "${lines[14]}" = "reply E01" ]
+	[ "${lines[16]}" = "reply T05thread:01;" ]
+	[ "${lines[18]}" = "reply OK" ]
+	[ "$KSTATUS" -eq 7 ]
+}
