@@ -440,7 +440,11 @@ int stop_tick_always(void);
 #define STOP_GRACE_NS 1000000000ULL
 bool stop_give_up(void);
 
-/* stop_fini: detach from the run page and delete the timers; call before vm_close. */
+/*
+ * stop_fini: detach from the run page and delete the timers; call before
+ * vm_close, after a failed setup too (a tick during vm_close must not touch the
+ * unmapped run page). A second call does nothing more.
+ */
 void stop_fini(void);
 
 /* What interrupted KVM_RUN; flags are cleared as they are read. */

@@ -858,6 +858,7 @@ out:
 	gdb_close(gdb, -1);
 	control_close(ctl);	/* the socket file is gone when kvmrun exits */
 	console_restore();
+	stop_fini();
 	vm_close(&vm);
 	return status;
 }

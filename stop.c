@@ -35,6 +35,7 @@ static pthread_t kick_threads[VM_MAX_CPUS + 32];	/* the APs and the device threa
 static int nkick;
 static int got_signal, got_timeout, got_flush, flush_armed, flush_periodic;
 static timer_t timeout_timer, flush_timer;
+static bool have_timeout_timer, have_flush_timer;	/* main thread: made, not yet deleted */
 
 static void on_signal(int sig)
 {
@@ -125,7 +126,11 @@ int stop_init(struct kvm_run *run)
 	sigprocmask(SIG_UNBLOCK, &unblock, NULL);
 	if (make_timer(SIG_TIMEOUT, &timeout_timer) < 0)
 		return -1;
-	return make_timer(SIG_FLUSH, &flush_timer);
+	have_timeout_timer = true;
+	if (make_timer(SIG_FLUSH, &flush_timer) < 0)
+		return -1;
+	have_flush_timer = true;
+	return 0;
 }
 
 int stop_start_timeout(uint64_t timeout_ns)
@@ -179,8 +184,11 @@ bool stop_give_up(void)
 void stop_fini(void)
 {
 	STORE(run_page, NULL);	/* from here on a late signal touches no unmapped page */
-	timer_delete(timeout_timer);
-	timer_delete(flush_timer);
+	if (have_timeout_timer)
+		timer_delete(timeout_timer);
+	if (have_flush_timer)
+		timer_delete(flush_timer);
+	have_timeout_timer = have_flush_timer = false;
 }
 
 int stop_tick_always(void)
