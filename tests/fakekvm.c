@@ -11,6 +11,13 @@
  *   FAKEKVM_FORBIDDEN=1  before each KVM_RUN, make a system call the run
  *                      loop's seccomp filter forbids (socket), as an
  *                      exploited runner would: the filter must kill it
+ *   FAKEKVM_DEBUG_TRAPS=1  software breakpoints (KVM_GUESTDBG_USE_SW_BP),
+ *                      hardware breakpoints and watchpoints (USE_HW_BP,
+ *                      DR0-3 and DR7) reported as hardware KVM reports them,
+ *                      by single-stepping the guest and looking at each
+ *                      instruction: for CPUs that do not deliver them to
+ *                      KVM (QEMU's TCG, the test host's). A watchpoint
+ *                      fires when the watched bytes change.
  *
  * Everything else goes to the real ioctl unchanged. An environment value
  * the shim cannot read ends the process with status 99, so a typo in a
@@ -26,8 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
-#include <unistd.h>
+#include <sys/mman.h>
 #include <linux/kvm.h>
 
 typedef int ioctl_fn(int fd, unsigned long request, ...);
@@ -114,6 +122,189 @@ static bool must_fail(unsigned long request)
 	return false;
 }
 
+/*
+ * FAKEKVM_DEBUG_TRAPS. The runner's debug settings are kept here and KVM is
+ * given only ENABLE and SINGLESTEP; each KVM_RUN then steps the guest one
+ * instruction at a time. Before an instruction: an int3 byte at RIP is a
+ * software breakpoint (exception 3, RIP left on it, as VMX and SVM leave it),
+ * RIP in an execute DRn is a hardware breakpoint (exception 1, DR6 bit n).
+ * After it: a change in the bytes a write or access DRn watches is a
+ * watchpoint (exception 1, DR6 bit n, RIP after the write). A step the runner
+ * asked for itself, and every other exit, is passed on unchanged.
+ */
+#define DBG_FDS 1024
+#define DBG_SLOTS 32
+
+static struct {
+	uint64_t gpa, size;
+	uint8_t *hva;
+} slots[DBG_SLOTS];
+
+static struct dbgcpu {
+	struct kvm_run *run;
+	struct kvm_guest_debug want;	/* what the runner asked for */
+	uint8_t seen[4][8];		/* the watched bytes before this step */
+	bool reinjected;		/* the runner gave the guest back its own #BP */
+} cpus[DBG_FDS];
+
+static bool debug_traps(void)
+{
+	long v;
+
+	return env_int("FAKEKVM_DEBUG_TRAPS", &v) && v;
+}
+
+/* Host address of N bytes at linear address LA on the vCPU FD, or NULL. */
+static uint8_t *dbg_host(ioctl_fn *real, int fd, uint64_t la, size_t n)
+{
+	struct kvm_translation t = { .linear_address = la };
+
+	if (real(fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+		return NULL;
+	for (unsigned i = 0; i < DBG_SLOTS; i++)
+		if (slots[i].hva && t.physical_address >= slots[i].gpa &&
+		    t.physical_address - slots[i].gpa + n <= slots[i].size)
+			return slots[i].hva + (t.physical_address - slots[i].gpa);
+	return NULL;
+}
+
+static unsigned dr_len(uint64_t dr7, unsigned k)
+{
+	static const unsigned len[4] = { 1, 2, 8, 4 };
+
+	return len[(dr7 >> (18 + 4 * k)) & 3];
+}
+
+static unsigned dr_type(uint64_t dr7, unsigned k)	/* 0 execute, 1 write, 3 access */
+{
+	return (dr7 >> (2 * k)) & 3 ? (unsigned)(dr7 >> (16 + 4 * k)) & 3 : 2;	/* 2: not enabled */
+}
+
+static int dbg_report(struct kvm_run *run, unsigned exc, uint64_t pc, unsigned k)
+{
+	run->exit_reason = KVM_EXIT_DEBUG;
+	memset(&run->debug.arch, 0, sizeof run->debug.arch);
+	run->debug.arch.exception = exc;
+	run->debug.arch.pc = pc;
+	run->debug.arch.dr6 = exc == 1 ? 0xffff0ff0 | 1u << k : 0xffff0ff0;
+	return 0;
+}
+
+static bool dbg_rip(ioctl_fn *real, int fd, uint64_t *la)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (real(fd, KVM_GET_REGS, &r) < 0 || real(fd, KVM_GET_SREGS, &s) < 0)
+		return false;
+	*la = (s.efer & 0x400) && s.cs.l ? r.rip : s.cs.base + r.rip;
+	return true;
+}
+
+static int dbg_run(ioctl_fn *real, int fd, void *arg)
+{
+	struct dbgcpu *c = &cpus[fd];
+	struct kvm_guest_debug d = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP };
+	uint64_t dr7 = c->want.control & KVM_GUESTDBG_USE_HW_BP ? c->want.arch.debugreg[7] : 0;
+	bool first = true;
+
+	/* KVM returns at once, entering nothing, when immediate_exit is set. */
+	if ((c->want.control & KVM_GUESTDBG_SINGLESTEP) || c->run->immediate_exit)
+		return real(fd, KVM_RUN, arg);
+	if (real(fd, KVM_SET_GUEST_DEBUG, &d) < 0)
+		return -1;
+	for (;;) {
+		uint64_t la;
+		uint8_t *p;
+		int r;
+
+		if (!dbg_rip(real, fd, &la))
+			return real(fd, KVM_RUN, arg);
+		/*
+		 * The guest's own int3, given back to it with KVM_SET_VCPU_EVENTS,
+		 * is delivered before the int3 byte is looked at again
+		 * (KVM_GET_VCPU_EVENTS does not report a software exception).
+		 */
+		if (!(first && c->reinjected)) {
+			p = dbg_host(real, fd, la, 1);
+			if ((c->want.control & KVM_GUESTDBG_USE_SW_BP) && p && *p == 0xcc)
+				return dbg_report(c->run, 3, la, 0);
+			for (unsigned k = 0; k < 4; k++)
+				if (dr_type(dr7, k) == 0 && c->want.arch.debugreg[k] == la)
+					return dbg_report(c->run, 1, la, k);
+		}
+		first = false;
+		c->reinjected = false;
+		for (unsigned k = 0; k < 4; k++) {
+			unsigned t = dr_type(dr7, k);
+
+			p = t == 1 || t == 3 ? dbg_host(real, fd, c->want.arch.debugreg[k], dr_len(dr7, k)) : NULL;
+			if (p)
+				memcpy(c->seen[k], p, dr_len(dr7, k));
+		}
+		r = real(fd, KVM_RUN, arg);
+		if (r < 0 || c->run->exit_reason != KVM_EXIT_DEBUG || c->run->debug.arch.exception != 1 ||
+		    !(c->run->debug.arch.dr6 & 0x4000))
+			return r;
+		for (unsigned k = 0; k < 4; k++) {
+			unsigned t = dr_type(dr7, k);
+
+			p = t == 1 || t == 3 ? dbg_host(real, fd, c->want.arch.debugreg[k], dr_len(dr7, k)) : NULL;
+			if (p && memcmp(c->seen[k], p, dr_len(dr7, k)) != 0 && dbg_rip(real, fd, &la))
+				return dbg_report(c->run, 1, la, k);
+		}
+	}
+}
+
+/* The debug-trap side of one ioctl: true when it was handled, with its result in *r. */
+static bool dbg_ioctl(ioctl_fn *real, int fd, unsigned long request, void *arg, int *r)
+{
+	if (request == KVM_SET_USER_MEMORY_REGION) {
+		const struct kvm_userspace_memory_region *m = arg;
+
+		*r = real(fd, request, arg);
+		if (*r == 0 && m->slot < DBG_SLOTS) {
+			slots[m->slot].gpa = m->guest_phys_addr;
+			slots[m->slot].size = m->memory_size;
+			slots[m->slot].hva = m->memory_size ? (uint8_t *)(uintptr_t)m->userspace_addr : NULL;
+		}
+		return true;
+	}
+	if (request == KVM_CREATE_VCPU) {
+		*r = real(fd, request, arg);
+		if (*r >= 0 && *r < DBG_FDS) {
+			void *run = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, *r, 0);
+
+			cpus[*r].run = run == MAP_FAILED ? NULL : run;
+		}
+		return true;
+	}
+	if (fd < 0 || fd >= DBG_FDS || !cpus[fd].run)
+		return false;
+	if (request == KVM_SET_VCPU_EVENTS) {
+		const struct kvm_vcpu_events *e = arg;
+
+		*r = real(fd, request, arg);
+		cpus[fd].reinjected = *r == 0 && e->exception.injected && e->exception.nr == 3;
+		return true;
+	}
+	if (request == KVM_SET_GUEST_DEBUG) {
+		struct kvm_guest_debug d = *(const struct kvm_guest_debug *)arg;
+
+		cpus[fd].want = d;
+		d.control &= ~(unsigned)(KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW_BP);
+		memset(d.arch.debugreg, 0, sizeof d.arch.debugreg);
+		*r = real(fd, request, &d);
+		return true;
+	}
+	if (request == KVM_RUN && (cpus[fd].want.control & KVM_GUESTDBG_ENABLE) &&
+	    (cpus[fd].want.control & (KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW_BP))) {
+		*r = dbg_run(real, fd, arg);
+		return true;
+	}
+	return false;
+}
+
 int ioctl(int fd, unsigned long request, ...)
 {
 	static ioctl_fn *real;
@@ -149,5 +340,11 @@ int ioctl(int fd, unsigned long request, ...)
 	}
 	if (request == KVM_RUN && env_int("FAKEKVM_FORBIDDEN", &v) && v)
 		syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	if (debug_traps()) {
+		int r;
+
+		if (dbg_ioctl(real, fd, request, arg, &r))
+			return r;
+	}
 	return real(fd, request, arg);
 }
