@@ -343,7 +343,7 @@ static void serve(struct vm *vm, char *line, struct reply *r)
 		fputs("ok\n", r->f);
 		vm_report_stats(vm, r->f);
 	} else if (strcmp(cmd, "pause") == 0) {
-		if (vm_pause(vm) < 0)
+		if (vm_pause(vm, PAUSE_CONTROL) < 0)
 			reply_error(r, "the run is ending");
 		else
 			reply_ok(r, "state=paused");
@@ -351,8 +351,11 @@ static void serve(struct vm *vm, char *line, struct reply *r)
 		if (vm_stopping(vm)) {
 			reply_error(r, "the run is ending");
 		} else {
-			vm_resume(vm);
-			reply_ok(r, "state=running");
+			vm_resume(vm, PAUSE_CONTROL);
+			if (vm_held_by(vm, PAUSE_GDB))
+				reply_error(r, "gdb holds the guest: continue it from gdb");
+			else
+				reply_ok(r, "state=running");
 		}
 	} else if (strcmp(cmd, "balloon") == 0) {
 		do_balloon(vm, r, arg);

@@ -7,7 +7,8 @@
  * KVM_TRANSLATE and guest_range(). vCPU i is gdb's thread i + 1.
  *
  * Protocol: gdb's remote serial protocol, all-stop, with the x86-64 target
- * description below (core with x87, sse, segments with fs_base/gs_base).
+ * description below (core with x87, sse, segments with fs_base/gs_base, and
+ * the control registers and EFER, read-only, as a feature of our own).
  * Registers always use the 64-bit layout, whatever the CPU mode.
  */
 #include <arpa/inet.h>
@@ -27,8 +28,8 @@
 
 #define PKT_MAX     4096            /* PacketSize we announce (bytes of packet data) */
 #define MAX_SWBP    64
-#define NREGS       59
-#define REGS_BYTES  552
+#define NREGS       65
+#define REGS_BYTES  600
 #define LOAD(x)     __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 
@@ -54,6 +55,7 @@ struct gdb {
 	bool running;            /* stub thread: the guest runs (a stop reply is owed) */
 	unsigned cur;            /* selected vCPU (Hg) */
 	int step_cpu;            /* -1: none */
+	unsigned step_flags;     /* KVM_GUESTDBG_BLOCKIRQ where KVM has it: a step stays out of interrupt handlers */
 	struct swbp sw[MAX_SWBP];
 	unsigned nsw;
 	struct hwbp hw[4];
@@ -116,6 +118,13 @@ static const char target_xml[] =
 	"<reg name=\"mxcsr\" bitsize=\"32\" type=\"int\" group=\"vector\"/></feature>"
 	"<feature name=\"org.gnu.gdb.i386.segments\">"
 	"<reg name=\"fs_base\" bitsize=\"64\" type=\"int\"/><reg name=\"gs_base\" bitsize=\"64\" type=\"int\"/>"
+	"</feature><feature name=\"org.kvmrun.x86.control\">"
+	"<reg name=\"cr0\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+	"<reg name=\"cr2\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+	"<reg name=\"cr3\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+	"<reg name=\"cr4\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+	"<reg name=\"cr8\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+	"<reg name=\"efer\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
 	"</feature></target>";
 
 /* Byte size of register n in the 64-bit layout. */
@@ -273,8 +282,9 @@ static bool regs_image(struct gdb *g, unsigned i, uint8_t *b)
 		memcpy(b + o, f.xmm[k], 16);
 	put32(b + o, f.mxcsr);
 	o += 4;
-	put64(b + o, s.fs.base);
-	put64(b + o + 8, s.gs.base);
+	uint64_t tail[8] = { s.fs.base, s.gs.base, s.cr0, s.cr2, s.cr3, s.cr4, s.cr8, s.efer };
+	for (unsigned k = 0; k < 8; k++, o += 8)
+		put64(b + o, tail[k]);
 	return true;
 }
 
@@ -363,7 +373,11 @@ static bool mem_rw(struct gdb *g, uint64_t gva, uint8_t *buf, size_t len, bool w
 	return true;
 }
 
-/* KVM_SET_GUEST_DEBUG on every vCPU: breakpoints as they stand, single-step on step_cpu. */
+/*
+ * KVM_SET_GUEST_DEBUG on every vCPU: breakpoints as they stand, single-step on
+ * step_cpu. With none of them the guest runs with debugging off, exactly as
+ * without gdb (an idle gdb costs nothing, and the guest's int3 never exits).
+ */
 static bool set_debug(struct gdb *g, bool on)
 {
 	struct kvm_guest_debug d;
@@ -385,12 +399,12 @@ static bool set_debug(struct gdb *g, bool on)
 		d.arch.debugreg[7] |= 0x600;	/* GE, and bit 10 which reads as one, as QEMU sets them */
 	for (unsigned i = 0; i < g->vm->ncpus; i++) {
 		d.control = 0;
-		if (on) {
+		if (on && (g->nsw || hw || g->step_cpu >= 0)) {
 			d.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
 			if (hw)
 				d.control |= KVM_GUESTDBG_USE_HW_BP;
 			if (g->step_cpu == (int)i)
-				d.control |= KVM_GUESTDBG_SINGLESTEP;
+				d.control |= KVM_GUESTDBG_SINGLESTEP | g->step_flags;
 		}
 		if (ioctl(g->vm->cpu[i].fd, KVM_SET_GUEST_DEBUG, &d) < 0)
 			ok = false;
@@ -451,7 +465,7 @@ static void stop_reply(struct gdb *g, unsigned sig)
 /* Hold every vCPU; false when the run ends instead. */
 static bool halt_all(struct gdb *g)
 {
-	return vm_pause(g->vm) == 0;
+	return vm_pause(g->vm, PAUSE_GDB) == 0;
 }
 
 static void resume(struct gdb *g, int step)
@@ -460,7 +474,7 @@ static void resume(struct gdb *g, int step)
 	set_debug(g, true);
 	STORE(g->ev_pending, 0);
 	g->running = true;
-	vm_resume(g->vm);
+	vm_resume(g->vm, PAUSE_GDB);
 }
 
 static void detach(struct gdb *g)
@@ -476,7 +490,7 @@ static void detach(struct gdb *g)
 		dup3(g->null_fd, g->fd, O_CLOEXEC);	/* closes the connection; the slot stays ours */
 	g->connected = false;
 	g->running = false;
-	vm_resume(g->vm);
+	vm_resume(g->vm, PAUSE_GDB);
 }
 
 /* ---- packets ---- */
@@ -739,7 +753,7 @@ static bool packet(struct gdb *g, const char *p)
 		}
 		if ((n >= 18 && n < 24) || n >= 57 || (n >= 34 && n < 40) || strlen(s) != 2 * sz ||
 		    !hexbytes(s, regs + reg_offset(n), sz) || !regs_store(g, g->cur, regs))
-			reply(g, "E01");	/* segments, the x87 pointers and the bases are read-only here */
+			reply(g, "E01");	/* segments, x87 pointers, bases, control registers: read-only */
 		else
 			reply(g, "OK");
 		return true;
@@ -1019,6 +1033,8 @@ int gdb_start(struct gdb *g, struct vm *vm, struct sandbox *sb)
 
 	g->vm = vm;
 	vm->gdb = g;
+	e = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
+	g->step_flags = e > 0 ? (unsigned)e & KVM_GUESTDBG_BLOCKIRQ : 0;
 	g->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	g->fd = g->null_fd < 0 ? -1 : fcntl(g->null_fd, F_DUPFD_CLOEXEC, 0);
 	if (g->fd < 0 || pthread_mutex_init(&g->lock, NULL) != 0 || pthread_cond_init(&g->up_cond, NULL) != 0) {

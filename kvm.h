@@ -506,6 +506,7 @@ struct vm_shared {
 	unsigned ready;          /* APs waiting for go, past their thread's start-up (under lock) */
 	unsigned parked, exited; /* APs parked, APs whose loop ended (under lock) */
 	bool paused;             /* under lock (atomic reads elsewhere): vm_pause holds every CPU out of KVM_RUN */
+	unsigned holders;        /* under lock: who holds the pause, PAUSE_* bits; paused == (holders != 0) */
 	unsigned held;           /* APs held by the pause (under lock); they count as parked for CPU 0 */
 	bool cpu0_held;          /* CPU 0 is in its pause loop (under lock) */
 	int end_cpu;             /* the CPU whose end record became vm->end (-1: none yet) */
@@ -605,14 +606,19 @@ void vm_run(struct vm *vm, uint64_t timeout_ns);
  * Ctrl-A x every 10 ms, so any of them ends a paused run as a running one. The
  * PCI devices' threads go on serving what the guest handed over. Returns 0
  * once every CPU is held (at once if already paused), or -1 when the run is
- * ending. vm_resume: let them run again (nothing if not paused).
+ * ending. Each holder (WHO: the control socket, the gdb stub) pauses and
+ * resumes for itself: vm_resume lets the CPUs run again once no holder is
+ * left, so `kvmrun ctl resume` cannot release a guest that gdb has stopped.
  */
-int vm_pause(struct vm *vm);
-void vm_resume(struct vm *vm);
+enum { PAUSE_CONTROL = 1, PAUSE_GDB = 2, PAUSE_ALL = 3 };	/* who holds a pause */
+int vm_pause(struct vm *vm, unsigned who);
+void vm_resume(struct vm *vm, unsigned who);
+/* vm_held_by: whether WHO (PAUSE_* bits) holds the pause now. */
+bool vm_held_by(struct vm *vm, unsigned who);
 
 /*
  * vm_hold_at_start: before vm_run, make every vCPU's first KVM_RUN return at
- * once into the pause (--gdb-wait), as if vm_pause had been called; vm_pause
+ * once into the pause (--gdb-wait), as if vm_pause(PAUSE_GDB) had been called; vm_pause
  * then waits until they are held and vm_resume lets them go.
  */
 void vm_hold_at_start(struct vm *vm);

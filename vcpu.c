@@ -211,6 +211,7 @@ static bool on_debug(struct vcpu *cpu)
 	if (!gdb_debug_exit(cpu))
 		return false;
 	pthread_mutex_lock(&vm->shared.lock);
+	vm->shared.holders |= PAUSE_GDB;
 	__atomic_store_n(&vm->shared.paused, true, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&vm->shared.lock);
 	for (unsigned i = 0; i < vm->ncpus; i++)
@@ -532,7 +533,7 @@ void vm_run(struct vm *vm, uint64_t timeout_ns)
 	pthread_cond_broadcast(&vm->shared.cond);
 	pthread_mutex_unlock(&vm->shared.lock);
 	cpu_loop(&vm->cpu[0]);
-	vm_resume(vm);	/* a pause ends with the run: nothing waits on it any more */
+	vm_resume(vm, PAUSE_ALL);	/* a pause ends with the run: nothing waits on it any more */
 	vm_stop_devices(vm);	/* each takes what its guest driver handed over, output included, then leaves */
 	vm_stop_aps(vm);
 	if (vm->end.kind == END_NONE)	/* cannot happen: a loop leaves only when the run ends */
@@ -556,12 +557,14 @@ bool vm_stopping(struct vm *vm)
 	return is_stopping(vm);
 }
 
-int vm_pause(struct vm *vm)
+int vm_pause(struct vm *vm, unsigned who)
 {
 	struct vm_shared *sh = &vm->shared;
 	int r;
 
 	pthread_mutex_lock(&sh->lock);
+	if (!is_stopping(vm))
+		sh->holders |= who;
 	if (!sh->paused && !is_stopping(vm)) {
 		__atomic_store_n(&sh->paused, true, __ATOMIC_SEQ_CST);
 		pthread_mutex_unlock(&sh->lock);
@@ -580,17 +583,31 @@ int vm_pause(struct vm *vm)
 
 void vm_hold_at_start(struct vm *vm)
 {
+	vm->shared.holders = PAUSE_GDB;
 	__atomic_store_n(&vm->shared.paused, true, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		__atomic_store_n(&vm->cpu[i].run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 }
 
-void vm_resume(struct vm *vm)
+void vm_resume(struct vm *vm, unsigned who)
 {
 	pthread_mutex_lock(&vm->shared.lock);
-	__atomic_store_n(&vm->shared.paused, false, __ATOMIC_SEQ_CST);
-	pthread_cond_broadcast(&vm->shared.cond);
+	vm->shared.holders &= ~who;
+	if (!vm->shared.holders) {
+		__atomic_store_n(&vm->shared.paused, false, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&vm->shared.cond);
+	}
 	pthread_mutex_unlock(&vm->shared.lock);
+}
+
+bool vm_held_by(struct vm *vm, unsigned who)
+{
+	bool r;
+
+	pthread_mutex_lock(&vm->shared.lock);
+	r = (vm->shared.holders & who) != 0;
+	pthread_mutex_unlock(&vm->shared.lock);
+	return r;
 }
 
 bool vm_end_now(struct vm *vm, const struct run_end *e)
