@@ -8,7 +8,7 @@ GG="$G/long_gdb.elf"
 # start_stub ARGS...: kvmrun --gdb 0 ARGS in the background; sets PORT and KPID.
 start_stub() {
 	OUT="$BATS_TEST_TMPDIR/out" ERR="$BATS_TEST_TMPDIR/err"
-	timeout 40 "$KVMRUN" --gdb 0 "$@" > "$OUT" 2> "$ERR" < /dev/null &
+	timeout 40 env $TRAPS "$KVMRUN" --gdb 0 "$@" > "$OUT" 2> "$ERR" < /dev/null &
 	KPID=$!
 	PORT=
 	for _ in $(seq 1 600); do
@@ -49,8 +49,20 @@ setup() {
 # #BP exception that KVM intercepts under SVM (it checks the software-interrupt
 # intercept instead) nor arms the debug registers that VMRUN loads: breakpoints
 # and watchpoints never reach kvmrun there. They run on a real CPU.
-needs_debug_traps() {
-	! tcg_cpu || skip "QEMU TCG delivers neither INT3 to SVM's #BP intercept nor VMRUN's DR7 breakpoints"
+# Each breakpoint test runs twice: on the CPU as it is ("cpu"), skipped where it
+# is TCG, and with tests/fakekvm.so emulating the traps ("emulated"), which
+# every machine runs: there KVM single-steps the guest and the shim reports
+# an int3 byte, a DRn address or a change of watched bytes as KVM would.
+# TRAPS: what start_stub puts in kvmrun's environment.
+TRAPS=
+traps() {
+	need_kvm
+	case $1 in
+	cpu) ! tcg_cpu || skip "QEMU TCG delivers neither INT3 to SVM's #BP intercept nor VMRUN's DR7 breakpoints" ;;
+	emulated)
+		[ -f "$ROOT/tests/fakekvm.so" ] || skip "tests/fakekvm.so is not built: run make tests/fakekvm.so"
+		TRAPS="LD_PRELOAD=$ROOT/tests/fakekvm.so FAKEKVM_DEBUG_TRAPS=1" ;;
+	esac
 }
 
 @test "gdb: --gdb and --gdb-wait refuse bad values with one line and status 2" {
@@ -80,9 +92,8 @@ open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(30)' "$BATS_TE
 	[ "$output" = "" ]
 }
 
-@test "gdb: break at a function (int3), read a global, continue to the end: status unchanged" {
-	need_kvm
-	needs_debug_traps
+# break_sw, break_hw, watch_write, foreign_int3: the breakpoint tests' bodies.
+break_sw() {
 	start_stub --gdb-wait "$GG"
 	run dbg "$GG" 'break work' 'continue' 'print (int)counter' 'continue' 'print (int)counter' \
 		'delete' 'continue'
@@ -92,24 +103,89 @@ open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(30)' "$BATS_TE
 	[[ "$output" == *"Breakpoint 1, 0x000000000010001c in work ()"* ]]
 	[[ "$output" == *'$1 = 0'* ]]
 	[[ "$output" == *'$2 = 1'* ]]
-	[[ "$output" == *"[Inferior 1 exited with code 07]"* ]]
+	[[ "$output" == *"[Inferior 1 (Remote target) exited with code 07]"* ]]
 	[ "$KSTATUS" -eq 7 ]
 	[ "$(cat "$OUT")" = "aaa" ]
 }
 
-@test "gdb: a hardware breakpoint stops at the function" {
-	need_kvm
-	needs_debug_traps
+break_hw() {
 	start_stub --gdb-wait "$GG"
 	run dbg "$GG" 'hbreak work' 'continue' 'print $pc' 'print (int)counter' 'delete' 'continue'
 	end_stub
 	cat "$ERR"
 	echo "$output"
-	[[ "$output" == *"Hardware assisted breakpoint 1, 0x000000000010001c in work ()"* ]]
+	[[ "$output" == *"Hardware assisted breakpoint 1 at 0x10001c"*"Breakpoint 1, 0x000000000010001c in work ()"* ]]
 	[[ "$output" == *'(void (*)()) 0x10001c <work>'* ]]
 	[[ "$output" == *"exited with code 07"* ]]
 	[ "$KSTATUS" -eq 7 ]
 	[ "$(cat "$OUT")" = "aaa" ]
+}
+
+watch_write() {
+	start_stub --gdb-wait "$GG"
+	run dbg "$GG" 'watch *(int *)&counter' 'continue' 'continue' 'delete' 'continue'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *"Hardware watchpoint 1: *(int *)&counter"* ]]
+	[[ "$output" == *"Old value = 0"*"New value = 1"*"Old value = 1"*"New value = 2"* ]]
+	[ "$KSTATUS" -eq 7 ]
+	[ "$(cat "$OUT")" = "aaa" ]
+}
+
+# The guest's own int3 reaches its own handler while gdb's breakpoints are armed.
+foreign_int3() {
+	run -5 --separate-stderr timeout 40 "$KVMRUN" "$G/long_int3.elf"
+	[ "$output" = "aBc" ]
+	start_stub --gdb-wait "$G/long_int3.elf"
+	run dbg "$G/long_int3.elf" 'break last' 'continue' 'print $pc' 'delete' 'continue'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[[ "$output" == *"Breakpoint 1, "*" in last ()"* ]]
+	[[ "$output" == *"exited with code 05"* ]]
+	[ "$KSTATUS" -eq 5 ]
+	[ "$(cat "$OUT")" = "aBc" ]
+}
+
+@test "gdb: break at a function (int3), read a global, continue to the end: status unchanged (the CPU's debug traps)" {
+	traps cpu
+	break_sw
+}
+
+@test "gdb: break at a function (int3), read a global, continue to the end: status unchanged (debug traps emulated)" {
+	traps emulated
+	break_sw
+}
+
+@test "gdb: a hardware breakpoint stops at the function (the CPU's debug traps)" {
+	traps cpu
+	break_hw
+}
+
+@test "gdb: a hardware breakpoint stops at the function (debug traps emulated)" {
+	traps emulated
+	break_hw
+}
+
+@test "gdb: a write watchpoint fires after the write, with old and new values (the CPU's debug traps)" {
+	traps cpu
+	watch_write
+}
+
+@test "gdb: a write watchpoint fires after the write, with old and new values (debug traps emulated)" {
+	traps emulated
+	watch_write
+}
+
+@test "gdb: the guest's own int3 goes to the guest while breakpoints are armed (the CPU's debug traps)" {
+	traps cpu
+	foreign_int3
+}
+
+@test "gdb: the guest's own int3 goes to the guest while breakpoints are armed (debug traps emulated)" {
+	traps emulated
+	foreign_int3
 }
 
 @test "gdb: writing memory and a register changes what the guest prints and its status" {
@@ -136,29 +212,20 @@ open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(30)' "$BATS_TE
 @test "gdb: single-step goes one instruction, into the call" {
 	need_kvm
 	start_stub --gdb-wait "$GG"
-	run dbg "$GG" 'print $pc' 'stepi' 'print $pc' 'stepi' 'print $pc' 'info registers rip' 'kill'
+	run dbg "$GG" 'print $pc' 'stepi' 'print $pc' 'stepi' 'print $pc' 'info registers rip' \
+		'info registers cr0 cr4 efer' 'kill'
 	end_stub
 	cat "$ERR"
 	echo "$output"
+	# The long-mode entry state (README, "CPU state at entry"), read through the control feature.
+	grep -Eq '^cr0 +0x80000011 ' <<< "$output"
+	grep -Eq '^cr4 +0x20 ' <<< "$output"
+	grep -Eq '^efer +0x500 ' <<< "$output"
 	[[ "$output" == *'$1 = (void (*)()) 0x100000 <_start>'* ]]
 	[[ "$output" == *'$2 = (void (*)()) 0x10001c <work>'* ]]
 	[[ "$output" == *'$3 = (void (*)()) 0x100022 <work+6>'* ]]
 	[ "$KSTATUS" -eq 137 ]
 	[[ "$(cat "$ERR")" == *"kvmrun: killed from gdb (status 137)"* ]]
-}
-
-@test "gdb: a write watchpoint fires after the write, with old and new values" {
-	need_kvm
-	needs_debug_traps
-	start_stub --gdb-wait "$GG"
-	run dbg "$GG" 'watch *(int *)&counter' 'continue' 'continue' 'delete' 'continue'
-	end_stub
-	cat "$ERR"
-	echo "$output"
-	[[ "$output" == *"Hardware watchpoint 1: *(int *)&counter"* ]]
-	[[ "$output" == *"Old value = 0"*"New value = 1"*"Old value = 1"*"New value = 2"* ]]
-	[ "$KSTATUS" -eq 7 ]
-	[ "$(cat "$OUT")" = "aaa" ]
 }
 
 @test "gdb: Ctrl-C (0x03) stops a spinning guest; k ends the run with status 137" {
@@ -190,6 +257,23 @@ open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(30)' "$BATS_TE
 	[ "${lines[7]}" = "eof" ]
 	[ "$KSTATUS" -eq 137 ]
 	[ "$(cat "$OUT")" = "s" ]
+}
+
+@test "gdb: the control socket's resume does not release a guest gdb holds" {
+	need_kvm
+	local sock="$BATS_TEST_TMPDIR/ctl.sock"
+	start_stub --gdb-wait --control "$sock" "$GG"
+	run -1 --separate-stderr timeout 20 "$KVMRUN" ctl "$sock" resume
+	[ "$stderr" = "kvmrun: ctl: gdb holds the guest: continue it from gdb" ]
+	run -0 --separate-stderr timeout 20 "$KVMRUN" ctl "$sock" status
+	[[ "$output" == "state=paused "* ]]
+	[ "$(cat "$OUT")" = "" ]
+	run dbg "$GG" 'continue'
+	end_stub
+	echo "$output"
+	[[ "$output" == *"exited with code 07"* ]]
+	[ "$KSTATUS" -eq 7 ]
+	[ "$(cat "$OUT")" = "aaa" ]
 }
 
 @test "gdb: a gdb that goes away lets the guest run on" {

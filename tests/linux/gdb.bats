@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# --gdb with a Linux kernel (build/linux, tests/linux/build.sh): gdb attached
+# to a booting kernel, by its virtual addresses. Debian's kernel package has no
+# real System.map (its System.map is a placeholder; the symbols are in the -dbg
+# package), so the addresses come from vmlinux's ELF header: its entry and
+# its first segment (_text).
+load ../helpers
+
+L="$ROOT/build/linux"
+
+setup() {
+	need_kvm
+	command -v gdb > /dev/null || skip "no gdb: apt-get install gdb"
+	[ -s "$L/bzImage" ] && [ -s "$L/initrd.gz" ] && [ -s "$L/vmlinux" ] || {
+		echo "# no Linux test images in $L: run tests/linux/build.sh (make test does)" >&3
+		return 1
+	}
+	# The test host (tests/vm) boots with its loopback interface down: the stub needs it.
+	if [ "$(id -u)" = 0 ] && command -v ip > /dev/null && ! ip -o link show lo | grep -q '<[^>]*UP'; then
+		ip link set lo up
+	fi
+}
+
+# start_linux ARGS...: kvmrun --gdb 0 ARGS with the test initrd in the
+# background; sets PORT and KPID, output in $OUT and $ERR.
+start_linux() {
+	OUT="$BATS_TEST_TMPDIR/out" ERR="$BATS_TEST_TMPDIR/err"
+	timeout -k 5 $((150 * TIME_SCALE)) "$KVMRUN" --gdb 0 --timeout $((100 * TIME_SCALE)) --initrd "$L/initrd.gz" \
+		"$@" "$L/bzImage" > "$OUT" 2> "$ERR" < /dev/null &
+	KPID=$!
+	PORT=
+	for _ in $(seq 1 600); do
+		PORT=$(sed -n 's/^kvmrun: gdb: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$ERR")
+		[ -n "$PORT" ] && return 0
+		sleep 0.05
+	done
+	cat "$ERR" >&2
+	return 1
+}
+
+# elf_addr entry|text: vmlinux's entry point (physical: where the
+# decompressor jumps) or its first segment's virtual address (_text), 0x-hex.
+elf_addr() {
+	python3 - "$L/vmlinux" "$1" <<-'EOF'
+		import struct, sys
+		f = open(sys.argv[1], "rb").read()
+		entry, phoff = struct.unpack_from("<QQ", f, 0x18)
+		phentsize, phnum = struct.unpack_from("<HH", f, 0x36)
+		if sys.argv[2] == "entry":
+		    print(hex(entry))
+		for i in range(phnum):
+		    typ, _, off, vaddr = struct.unpack_from("<IIQQ", f, phoff + i * phentsize)
+		    if typ == 1 and sys.argv[2] == "text":
+		        print(hex(vaddr)); break
+	EOF
+}
+
+@test "gdb: Linux: attached while it boots, kernel text read by its virtual address is vmlinux's; detached, it boots on" {
+	start_linux --append "nokaslr kvmrun.test=hello"
+	# Attach once the kernel proper runs: its banner is on the console.
+	for _ in $(seq 1 $((600 * TIME_SCALE))); do grep -q 'Linux version' "$OUT" && break; sleep 0.1; done
+	grep -q 'Linux version' "$OUT"
+	local text; text=$(elf_addr text)
+	[ "$text" = 0xffffffff81000000 ]
+	# The same 64 bytes from the ELF file, at _text's place in its first segment.
+	python3 - "$L/vmlinux" > "$BATS_TEST_TMPDIR/want" <<-'EOF'
+		import struct, sys
+		f = open(sys.argv[1], "rb").read()
+		phoff, = struct.unpack_from("<Q", f, 0x20)
+		phentsize, phnum = struct.unpack_from("<HH", f, 0x36)
+		for i in range(phnum):
+		    typ, _, off, vaddr = struct.unpack_from("<IIQQ", f, phoff + i * phentsize)
+		    if typ == 1 and vaddr == 0xffffffff81000000:
+		        sys.stdout.buffer.write(f[off:off + 64]); break
+	EOF
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/want")" = 64 ]
+	run timeout $((60 * TIME_SCALE)) gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" \
+		-ex 'print/x $pc' -ex "dump binary memory $BATS_TEST_TMPDIR/got $text $text+64" -ex 'detach'
+	echo "$output"
+	[[ "$output" == *'$1 = 0xffffffff8'* ]]
+	[[ "$output" == *"[Inferior 1 (Remote target) detached]"* ]]
+	cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	local st=0
+	wait "$KPID" || st=$?
+	cat "$ERR"
+	[ "$st" -eq 0 ]
+	tr -d '\r' < "$OUT" | grep -qx 'hello from init'
+}
+
+@test "gdb: Linux: a hardware breakpoint at vmlinux's entry stops the boot where the decompressor enters it" {
+	tcg_cpu && skip "QEMU TCG does not arm the debug registers that VMRUN loads (tests/gdb.bats)"
+	local entry; entry=$(elf_addr entry)
+	[ "$entry" = 0x1000000 ]
+	start_linux --gdb-wait --append "nokaslr quiet kvmrun.test=hello"
+	run timeout $((60 * TIME_SCALE)) gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" \
+		-ex "hbreak *$entry" -ex 'continue' -ex 'print/x $pc' -ex 'delete' -ex 'continue'
+	echo "$output"
+	local st=0
+	wait "$KPID" || st=$?
+	cat "$ERR"
+	[[ "$output" == *"Hardware assisted breakpoint 1 at $entry"* ]]
+	[[ "$output" == *"Breakpoint 1, 0x0000000001000000 in ?? ()"* ]]
+	[[ "$output" == *"\$1 = $entry"* ]]
+	[[ "$output" == *"[Inferior 1 (Remote target) exited normally]"* ]]
+	[ "$st" -eq 0 ]
+	tr -d '\r' < "$OUT" | grep -qx 'hello from init'
+}
