@@ -150,29 +150,18 @@ static unsigned reg_offset(unsigned n)
 
 /* ---- hex ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A hex number at *p, up to a non-hex character; false when there is none or it overflows. */
 static bool hexnum(const char **p, uint64_t *v)
 {
 	const char *s = *p;
 	uint64_t x = 0;
 
-	if (hexval(*s) < 0)
+	if (parse_hex_digit(*s) < 0)
 		return false;
-	for (; hexval(*s) >= 0; s++) {
+	for (; parse_hex_digit(*s) >= 0; s++) {
 		if (x >> 60)
 			return false;
-		x = x << 4 | (uint64_t)hexval(*s);
+		x = x << 4 | (uint64_t)parse_hex_digit(*s);
 	}
 	*v = x;
 	*p = s;
@@ -182,7 +171,7 @@ static bool hexnum(const char **p, uint64_t *v)
 static bool hexbytes(const char *s, uint8_t *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
+		int hi = parse_hex_digit(s[2 * i]), lo = hi < 0 ? -1 : parse_hex_digit(s[2 * i + 1]);
 
 		if (lo < 0)
 			return false;
@@ -854,7 +843,7 @@ static bool feed(struct gdb *g, const char *b, size_t n)
 		if (g->in_len >= 3 && g->in_len <= sizeof g->in && g->in[g->in_len - 3] == '#') {
 			size_t len = g->in_len - 4;	/* between $ and # */
 			unsigned sum = 0;
-			int hi = hexval(g->in[g->in_len - 2]), lo = hexval(g->in[g->in_len - 1]);
+			int hi = parse_hex_digit(g->in[g->in_len - 2]), lo = parse_hex_digit(g->in[g->in_len - 1]);
 
 			for (size_t k = 1; k <= len; k++)
 				sum += (unsigned char)g->in[k];

@@ -121,6 +121,9 @@ int parse_addr(const char *s, uint64_t *out, const char **why);
  */
 int parse_seconds(const char *s, uint64_t *ns, const char **why);
 
+/* parse_hex_digit: the value of one hex digit (0-9, a-f, A-F), or -1 for any other character. */
+int parse_hex_digit(char c);
+
 /* parse_cpus: "4" (decimal, 1 to VM_MAX_CPUS) into a vCPU count. Same failure contract. */
 int parse_cpus(const char *s, unsigned *out, const char **why);
 

@@ -12,6 +12,17 @@ static int fail(const char **why, const char *reason)
 	return -1;
 }
 
+int parse_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Leading decimal or hex digits into *v; returns chars used, or -1 on overflow. */
 static int digits(const char *s, unsigned base, uint64_t *v)
 {
@@ -19,19 +30,12 @@ static int digits(const char *s, unsigned base, uint64_t *v)
 	int n = 0;
 
 	for (;; n++) {
-		char c = s[n];
-		unsigned d;
+		int d = parse_hex_digit(s[n]);
 
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
+		if (d < 0 || (unsigned)d >= base)
 			break;
 		if (__builtin_mul_overflow(acc, base, &acc) ||
-		    __builtin_add_overflow(acc, d, &acc))
+		    __builtin_add_overflow(acc, (unsigned)d, &acc))
 			return -1;
 	}
 	*v = acc;

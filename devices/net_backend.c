@@ -53,24 +53,13 @@ static char *next_item(char **p)
 	return item;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_mac(const char *s, uint8_t mac[6], char *why, size_t len)
 {
 	for (unsigned i = 0; i < 6; i++) {
 		const char *b = s + 3 * i;
 		int hi, lo;
 
-		if ((hi = hexval(b[0])) < 0 || (lo = hexval(b[1])) < 0 || b[2] != (i == 5 ? '\0' : ':')) {
+		if ((hi = parse_hex_digit(b[0])) < 0 || (lo = parse_hex_digit(b[1])) < 0 || b[2] != (i == 5 ? '\0' : ':')) {
 			snprintf(why, len, "mac '%s' is not six hex pairs separated by ':' (as 52:54:00:12:34:56)", s);
 			return -1;
 		}
