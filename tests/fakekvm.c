@@ -234,7 +234,6 @@ static int dbg_run(ioctl_fn *real, int fd, void *arg)
 					return dbg_report(c->run, 1, la, k);
 		}
 		first = false;
-		c->reinjected = false;
 		for (unsigned k = 0; k < 4; k++) {
 			unsigned t = dr_type(dr7, k);
 
@@ -243,6 +242,8 @@ static int dbg_run(ioctl_fn *real, int fd, void *arg)
 				memcpy(c->seen[k], p, dr_len(dr7, k));
 		}
 		r = real(fd, KVM_RUN, arg);
+		if (r == 0)	/* entered: the given-back #BP is delivered (an EINTR before entry keeps it queued) */
+			c->reinjected = false;
 		if (r < 0 || c->run->exit_reason != KVM_EXIT_DEBUG || c->run->debug.arch.exception != 1 ||
 		    !(c->run->debug.arch.dr6 & 0x4000))
 			return r;
