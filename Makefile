@@ -114,6 +114,7 @@ bench: all bench/baseline bench/bench bench/compute_host bench/compute.elf $(BEN
 	bench/smp.sh
 	bench/virtio.sh
 	bench/net.sh
+	bench/gdb.sh
 
 # The whole suite against kvmrun built with AddressSanitizer and UBSan (leaks
 # count): any report changes a status or stderr, which the tests compare exactly.
