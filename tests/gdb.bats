@@ -10,14 +10,7 @@ start_stub() {
 	OUT="$BATS_TEST_TMPDIR/out" ERR="$BATS_TEST_TMPDIR/err"
 	timeout 40 env $TRAPS "$KVMRUN" --gdb 0 "$@" > "$OUT" 2> "$ERR" < /dev/null &
 	KPID=$!
-	PORT=
-	for _ in $(seq 1 600); do
-		PORT=$(sed -n 's/^kvmrun: gdb: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$ERR")
-		[ -n "$PORT" ] && return 0
-		sleep 0.05
-	done
-	cat "$ERR" >&2
-	return 1
+	gdb_port "$ERR"
 }
 
 # end_stub: wait for kvmrun; KSTATUS is its exit status.
@@ -35,10 +28,7 @@ dbg() {
 }
 
 setup_file() {
-	# The test host (tests/vm) boots with its loopback interface down: the stub needs it.
-	if [ "$(id -u)" = 0 ] && command -v ip > /dev/null && ! ip -o link show lo | grep -q '<[^>]*UP'; then
-		ip link set lo up
-	fi
+	lo_up
 }
 
 setup() {

@@ -105,3 +105,24 @@ fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
 time.sleep(int(sys.argv[2]))' "$1" "${2:-60}" &
 	holder=$!
 }
+
+# lo_up: bring the loopback interface up where it is down (the test host of
+# tests/vm boots so) and we may: the gdb stub listens on 127.0.0.1.
+lo_up() {
+	if [ "$(id -u)" = 0 ] && command -v ip > /dev/null && ! ip -o link show lo | grep -q '<[^>]*UP'; then
+		ip link set lo up
+	fi
+}
+
+# gdb_port FILE: wait (up to 30 s) for kvmrun's "gdb: listening" line in FILE
+# (its stderr) and set PORT; false, with FILE shown, if it never comes.
+gdb_port() {
+	PORT=
+	for _ in $(seq 1 600); do
+		PORT=$(sed -n 's/^kvmrun: gdb: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1")
+		[ -n "$PORT" ] && return 0
+		sleep 0.05
+	done
+	cat "$1" >&2
+	return 1
+}

@@ -11,14 +11,11 @@ L="$ROOT/build/linux"
 setup() {
 	need_kvm
 	command -v gdb > /dev/null || skip "no gdb: apt-get install gdb"
+	lo_up
 	[ -s "$L/bzImage" ] && [ -s "$L/initrd.gz" ] && [ -s "$L/vmlinux" ] || {
 		echo "# no Linux test images in $L: run tests/linux/build.sh (make test does)" >&3
 		return 1
 	}
-	# The test host (tests/vm) boots with its loopback interface down: the stub needs it.
-	if [ "$(id -u)" = 0 ] && command -v ip > /dev/null && ! ip -o link show lo | grep -q '<[^>]*UP'; then
-		ip link set lo up
-	fi
 }
 
 # start_linux ARGS...: kvmrun --gdb 0 ARGS with the test initrd in the
@@ -28,14 +25,7 @@ start_linux() {
 	timeout -k 5 $((150 * TIME_SCALE)) "$KVMRUN" --gdb 0 --timeout $((100 * TIME_SCALE)) --initrd "$L/initrd.gz" \
 		"$@" "$L/bzImage" > "$OUT" 2> "$ERR" < /dev/null &
 	KPID=$!
-	PORT=
-	for _ in $(seq 1 600); do
-		PORT=$(sed -n 's/^kvmrun: gdb: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$ERR")
-		[ -n "$PORT" ] && return 0
-		sleep 0.05
-	done
-	cat "$ERR" >&2
-	return 1
+	gdb_port "$ERR"
 }
 
 # elf_addr entry|text: vmlinux's entry point (physical: where the
