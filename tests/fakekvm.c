@@ -17,7 +17,11 @@
  *                      by single-stepping the guest and looking at each
  *                      instruction: for CPUs that do not deliver them to
  *                      KVM (QEMU's TCG, the test host's). A watchpoint
- *                      fires when the watched bytes change.
+ *                      fires when the watched bytes change. The guest's
+ *                      own int3, which the runner gives back with
+ *                      KVM_SET_VCPU_EVENTS, runs in the guest instead of
+ *                      being injected (nested SVM under TCG delivers an
+ *                      injected #BP at the int3, so the guest took it twice).
  *
  * Everything else goes to the real ioctl unchanged. An environment value
  * the shim cannot read ends the process with status 99, so a typo in a
@@ -220,11 +224,7 @@ static int dbg_run(ioctl_fn *real, int fd, void *arg)
 
 		if (!dbg_rip(real, fd, &la))
 			return real(fd, KVM_RUN, arg);
-		/*
-		 * The guest's own int3, given back to it with KVM_SET_VCPU_EVENTS,
-		 * is delivered before the int3 byte is looked at again
-		 * (KVM_GET_VCPU_EVENTS does not report a software exception).
-		 */
+		/* The guest's own int3, given back to it, runs before the int3 byte is looked at again. */
 		if (!(first && c->reinjected)) {
 			p = dbg_host(real, fd, la, 1);
 			if ((c->want.control & KVM_GUESTDBG_USE_SW_BP) && p && *p == 0xcc)
@@ -242,7 +242,7 @@ static int dbg_run(ioctl_fn *real, int fd, void *arg)
 				memcpy(c->seen[k], p, dr_len(dr7, k));
 		}
 		r = real(fd, KVM_RUN, arg);
-		if (r == 0)	/* entered: the given-back #BP is delivered (an EINTR before entry keeps it queued) */
+		if (r == 0)	/* entered: the given-back int3 ran (an EINTR before entry keeps it owed) */
 			c->reinjected = false;
 		if (r < 0 || c->run->exit_reason != KVM_EXIT_DEBUG || c->run->debug.arch.exception != 1 ||
 		    !(c->run->debug.arch.dr6 & 0x4000))
@@ -282,12 +282,22 @@ static bool dbg_ioctl(ioctl_fn *real, int fd, unsigned long request, void *arg, 
 	}
 	if (fd < 0 || fd >= DBG_FDS || !cpus[fd].run)
 		return false;
-	if (request == KVM_SET_VCPU_EVENTS) {
+	/*
+	 * The runner gives the guest back its own int3. KVM is not asked to
+	 * inject it: a #BP injected on nested SVM under TCG returns to the int3
+	 * itself, so the guest would take it twice. The int3 is left to run
+	 * in the guest (nothing intercepts it here), which delivers it once,
+	 * as hardware KVM's injection does.
+	 */
+	if (request == KVM_SET_VCPU_EVENTS && (cpus[fd].want.control & KVM_GUESTDBG_USE_SW_BP)) {
 		const struct kvm_vcpu_events *e = arg;
 
-		*r = real(fd, request, arg);
-		cpus[fd].reinjected = *r == 0 && e->exception.injected && e->exception.nr == 3;
-		return true;
+		if (e->exception.injected && e->exception.nr == 3) {
+			cpus[fd].reinjected = true;
+			*r = 0;
+			return true;
+		}
+		return false;
 	}
 	if (request == KVM_SET_GUEST_DEBUG) {
 		struct kvm_guest_debug d = *(const struct kvm_guest_debug *)arg;
