@@ -404,14 +404,19 @@ static bool set_debug(struct gdb *g, bool on)
 	return ok;
 }
 
+/* Put back the guest's byte under software breakpoint k. */
+static void sw_restore(struct gdb *g, unsigned k)
+{
+	uint8_t *p = guest_range(&g->vm->mem, g->sw[k].gpa, 1);
+
+	if (p)
+		*p = g->sw[k].orig;
+}
+
 static void remove_all(struct gdb *g)
 {
-	for (unsigned k = 0; k < g->nsw; k++) {
-		uint8_t *p = guest_range(&g->vm->mem, g->sw[k].gpa, 1);
-
-		if (p)
-			*p = g->sw[k].orig;
-	}
+	for (unsigned k = 0; k < g->nsw; k++)
+		sw_restore(g, k);
 	g->nsw = 0;
 	memset(g->hw, 0, sizeof g->hw);
 }
@@ -514,8 +519,7 @@ static void cmd_bp(struct gdb *g, const char *p, bool insert)
 			;
 		if (!insert) {
 			if (k < g->nsw) {
-				if ((m = guest_range(&g->vm->mem, g->sw[k].gpa, 1)))
-					*m = g->sw[k].orig;
+				sw_restore(g, k);
 				g->sw[k] = g->sw[--g->nsw];
 			}
 			reply(g, "OK");

@@ -204,6 +204,9 @@ static bool on_other(struct vcpu *cpu)
  * CPU, this one included (its next KVM_RUN returns at once into the hold), and
  * wakes the stub, which then finds them all held. The guest's own int3 goes on.
  */
+static void hold(struct vm *vm, unsigned who);
+static void kick_all(struct vm *vm, const struct vcpu *except);
+
 static bool on_debug(struct vcpu *cpu)
 {
 	struct vm *vm = cpu->vm;
@@ -211,12 +214,9 @@ static bool on_debug(struct vcpu *cpu)
 	if (!gdb_debug_exit(cpu))
 		return false;
 	pthread_mutex_lock(&vm->shared.lock);
-	vm->shared.holders |= PAUSE_GDB;
-	__atomic_store_n(&vm->shared.paused, true, __ATOMIC_SEQ_CST);
+	hold(vm, PAUSE_GDB);
 	pthread_mutex_unlock(&vm->shared.lock);
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (&vm->cpu[i] != cpu && vm->cpu[i].thread_started)
-			stop_kick(vm->cpu[i].run, vm->cpu[i].thread);
+	kick_all(vm, cpu);
 	__atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	gdb_wake(vm->gdb);
 	return false;
@@ -557,22 +557,35 @@ bool vm_stopping(struct vm *vm)
 	return is_stopping(vm);
 }
 
+/* Under shared.lock (or before the threads start): WHO holds the pause; paused stays holders != 0. */
+static void hold(struct vm *vm, unsigned who)
+{
+	vm->shared.holders |= who;
+	__atomic_store_n(&vm->shared.paused, true, __ATOMIC_SEQ_CST);
+}
+
+/* Kick every started vCPU but EXCEPT (NULL: none) out of KVM_RUN. */
+static void kick_all(struct vm *vm, const struct vcpu *except)
+{
+	/* immediate_exit first: a CPU between its checks and KVM_RUN leaves at once and sees the pause. */
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (&vm->cpu[i] != except && vm->cpu[i].thread_started)
+			stop_kick(vm->cpu[i].run, vm->cpu[i].thread);
+}
+
 int vm_pause(struct vm *vm, unsigned who)
 {
 	struct vm_shared *sh = &vm->shared;
 	int r;
 
 	pthread_mutex_lock(&sh->lock);
-	if (!is_stopping(vm))
-		sh->holders |= who;
 	if (!sh->paused && !is_stopping(vm)) {
-		__atomic_store_n(&sh->paused, true, __ATOMIC_SEQ_CST);
+		hold(vm, who);
 		pthread_mutex_unlock(&sh->lock);
-		/* immediate_exit first: a CPU between its checks and KVM_RUN leaves at once and sees the pause. */
-		for (unsigned i = 0; i < vm->ncpus; i++)
-			if (vm->cpu[i].thread_started)
-				stop_kick(vm->cpu[i].run, vm->cpu[i].thread);
+		kick_all(vm, NULL);
 		pthread_mutex_lock(&sh->lock);
+	} else if (!is_stopping(vm)) {
+		sh->holders |= who;
 	}
 	while (!is_stopping(vm) && !(sh->cpu0_held && sh->held + sh->exited == vm->ncpus - 1))
 		pthread_cond_wait(&sh->cond, &sh->lock);
@@ -583,8 +596,7 @@ int vm_pause(struct vm *vm, unsigned who)
 
 void vm_hold_at_start(struct vm *vm)
 {
-	vm->shared.holders = PAUSE_GDB;
-	__atomic_store_n(&vm->shared.paused, true, __ATOMIC_SEQ_CST);
+	hold(vm, PAUSE_GDB);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		__atomic_store_n(&vm->cpu[i].run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 }
