@@ -16,8 +16,8 @@ BINDIR  ?= $(PREFIX)/bin
 LD_NORWX := $(shell $(LD) --help 2>/dev/null | grep -q -- --no-warn-rwx-segments && echo --no-warn-rwx-segments)
 
 SRCS := main.c kvm.c vcpu.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c user.c seccomp.c console.c stop.c dump.c halt.c parse.c control.c ctl.c gdb.c \
-        $(wildcard devices/*.c) $(wildcard boot/*.c)
-HEADERS := kvm.h $(wildcard devices/*.h) $(wildcard boot/*.h)
+        $(wildcard devices/*.c) $(wildcard boot/*.c) $(wildcard snapshot/*.c)
+HEADERS := kvm.h $(wildcard devices/*.h) $(wildcard boot/*.h) $(wildcard snapshot/*.h)
 OBJS := $(SRCS:.c=.o)
 LIB_OBJS := $(filter-out main.o,$(OBJS))
 
@@ -51,6 +51,7 @@ link_addr = $(if $(filter prot_% long_% mb32_% user_%,$(notdir $(1))),0x100000,0
 	$(OBJCOPY) -O binary $< $@
 # The SMP guests share their logic.
 tests/guests/long_smp.o tests/guests/mb32_smp.o tests/guests/mb32_smp.o32: tests/guests/smp.inc
+tests/guests/snap_run.o tests/guests/snap_go.o tests/guests/snap_end.o tests/guests/prot_snap_end.o tests/guests/long_snap_end.o tests/guests/long_snap_run.o: tests/guests/snap.inc
 %.o32: %.S guest/kvmrun.inc guest/print.inc
 	$(AS) --32 -I guest -o $@ $<
 %.elf32: %.o32

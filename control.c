@@ -26,6 +26,7 @@
 
 #include "kvm.h"
 #include "devices/virtio.h"
+#include "snapshot/snapshot.h"
 
 struct client {
 	int fd;                  /* its slot: holds the connection while busy, null_fd's file while free */
@@ -33,6 +34,7 @@ struct client {
 	uint64_t deadline;       /* now_ns: to send the line, then to take the reply */
 	size_t len;              /* bytes of the request in line */
 	char line[CTL_LINE_MAX];
+	int passed_fd;           /* a file that came with the request (snapshot FILE), -1 if none */
 	char *reply;             /* malloc'd while replying */
 	size_t reply_len, reply_pos;
 };
@@ -41,6 +43,7 @@ struct control {
 	char *path;
 	int listen_fd;
 	int null_fd;             /* /dev/null: what a free slot holds, so its number stays reserved */
+	int snap_fd;             /* the slot a snapshot's file takes while it is written (null_fd's file otherwise) */
 	int remover_fd;          /* the remover reads it: EOF when kvmrun is gone */
 	int removed_fd;          /* EOF (POLLHUP) here when the remover has unlinked the socket and exited */
 	struct vm *vm;
@@ -60,6 +63,7 @@ static const char help_text[] =
 	"resume            let the vCPUs run again\n"
 	"balloon [SIZE]    the balloon's state; with SIZE (as --mem; 0: none), the RAM the guest is asked to give back\n"
 	"quit [STATUS]     end the run now, with STATUS (0-255, default 0)\n"
+	"snapshot FILE [--exit]  save the VM to FILE (kvmrun --restore FILE resumes it); with --exit, then end the run (status 0)\n"
 	"help              this list\n";
 
 /* ---- the socket and its remover (single-threaded, before the VM) ---- */
@@ -308,11 +312,39 @@ static bool parse_status(const char *s, int *out)
 /* The commands, and how many arguments each takes at most. */
 static const struct { const char *name; unsigned max_args; } commands[] = {
 	{ "status", 0 }, { "stats", 0 }, { "pause", 0 }, { "resume", 0 }, { "balloon", 1 }, { "quit", 1 }, { "help", 0 },
+	{ "snapshot", 2 },
 };
 
-/* Carry out one request line (NUL-terminated, no newline) into r. */
-static void serve(struct vm *vm, char *line, struct reply *r)
+/* snapshot FILE [--exit]: the file came with the request (kvmrun ctl opens it); CPU 0 writes it. */
+static void do_snapshot(struct control *c, struct client *k, struct reply *r, char *const *w, unsigned n)
 {
+	struct stat st;
+	char why[256];
+	bool exit_after = n == 3 && strcmp(w[2], "--exit") == 0;
+
+	if (n < 2 || (n == 3 && !exit_after)) {
+		reply_error(r, "usage: snapshot FILE [--exit]");
+	} else if (k->passed_fd < 0) {
+		reply_error(r, "snapshot: no file came with the request (send it as kvmrun ctl PATH snapshot FILE does)");
+	} else if (fstat(k->passed_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		reply_error(r, "snapshot '%s': not a regular file", w[1]);
+	} else if (snap_refuse_reason(c->vm)) {
+		reply_error(r, "snapshot: %s", snap_refuse_reason(c->vm));
+	} else if (dup3(k->passed_fd, c->snap_fd, O_CLOEXEC) < 0) {
+		reply_error(r, "snapshot: %s", strerror(errno));
+	} else {
+		if (snap_ctl(c->vm, c->snap_fd, w[1], exit_after, why, sizeof why) < 0)
+			reply_error(r, "snapshot '%s': %s", w[1], why);
+		else
+			reply_ok(r, "snapshot=%s%s", w[1], exit_after ? " state=ended" : "");
+		dup3(c->null_fd, c->snap_fd, O_CLOEXEC);	/* the file closes; the slot stays reserved */
+	}
+}
+
+/* Carry out one request line (NUL-terminated, no newline) into r. */
+static void serve(struct control *c, struct client *k, char *line, struct reply *r)
+{
+	struct vm *vm = c->vm;
 	char *w[3], *save = NULL, *cmd, *arg;
 	unsigned n = 0, i;
 
@@ -335,7 +367,8 @@ static void serve(struct vm *vm, char *line, struct reply *r)
 	if (i == sizeof commands / sizeof commands[0]) {
 		reply_error(r, "unknown command '%s'; try help", cmd);
 	} else if (n - 1 > commands[i].max_args) {
-		reply_error(r, commands[i].max_args ? "%s takes at most one argument" : "%s takes no argument", cmd);
+		reply_error(r, commands[i].max_args == 2 ? "%s takes at most two arguments" :
+			       commands[i].max_args ? "%s takes at most one argument" : "%s takes no argument", cmd);
 	} else if (strcmp(cmd, "status") == 0) {
 		reply_ok(r, "state=%s uptime=%.3f cpus=%u mem=%llu", state(vm), (now_ns() - vm->stats.start_ns) / 1e9,
 			 vm->ncpus, (unsigned long long)vm->mem.size);
@@ -359,6 +392,8 @@ static void serve(struct vm *vm, char *line, struct reply *r)
 		}
 	} else if (strcmp(cmd, "balloon") == 0) {
 		do_balloon(vm, r, arg);
+	} else if (strcmp(cmd, "snapshot") == 0) {
+		do_snapshot(c, k, r, w, n);
 	} else if (strcmp(cmd, "quit") == 0) {
 		struct run_end e = { .kind = END_CONTROL };
 
@@ -382,6 +417,9 @@ static void serve(struct vm *vm, char *line, struct reply *r)
 static void drop(struct control *c, struct client *k)
 {
 	dup3(c->null_fd, k->fd, O_CLOEXEC);
+	if (k->passed_fd >= 0)
+		close(k->passed_fd);
+	k->passed_fd = -1;
 	free(k->reply);
 	k->reply = NULL;
 	k->busy = k->replying = false;
@@ -440,6 +478,30 @@ static void answer_error(struct control *c, struct client *k, const char *msg)
 	answer(c, k, &r);
 }
 
+/* Read from the client, taking a descriptor that comes along (the first kept; any other closed). */
+static ssize_t recv_line(struct client *k, char *buf, size_t len)
+{
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int) * 4)]; } u;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	ssize_t n = recvmsg(k->fd, &m, MSG_CMSG_CLOEXEC);
+
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+			if (k->passed_fd < 0)
+				k->passed_fd = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
 /* Read what the client sent; at a newline (or its EOF) serve the line. */
 static void take(struct control *c, struct client *k)
 {
@@ -448,7 +510,7 @@ static void take(struct control *c, struct client *k)
 	ssize_t n;
 
 	do
-		n = read(k->fd, k->line + k->len, sizeof k->line - k->len);
+		n = recv_line(k, k->line + k->len, sizeof k->line - k->len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno == EAGAIN)
 		return;
@@ -477,7 +539,7 @@ static void take(struct control *c, struct client *k)
 		drop(c, k);
 		return;
 	}
-	serve(c->vm, k->line, &r);
+	serve(c, k, k->line, &r);
 	answer(c, k, &r);
 }
 
@@ -613,7 +675,8 @@ int control_start(struct control *c, struct vm *vm, struct sandbox *sb)
 
 	c->vm = vm;
 	c->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (c->null_fd < 0 || reserve_slots(c) < 0) {
+	if (c->null_fd < 0 || reserve_slots(c) < 0 ||
+	    (c->snap_fd = fcntl(c->null_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
 		fprintf(stderr, "kvmrun: --control: cannot reserve descriptors for its clients: %s\n", strerror(errno));
 		return -1;
 	}
@@ -637,6 +700,10 @@ int control_start(struct control *c, struct vm *vm, struct sandbox *sb)
 	sb->ctl_listen_fd = c->listen_fd;
 	sb->ctl_fd_lo = c->cl[0].fd;
 	sb->nctl_fds = CTL_CLIENTS;
+	sb->ctl_snap_fd = c->snap_fd;
+	sb->snap_fd[SNAP_CTL] = c->snap_fd;	/* its file is written there, as the other sources' */
+	for (unsigned i = 0; i < CTL_CLIENTS; i++)
+		c->cl[i].passed_fd = -1;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * any further lines), so scripts read it directly; an error goes to stderr.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -51,7 +52,8 @@ static void send_all(int fd, const char *buf, size_t len)
  * talk: send the request to the socket at a (path, for messages), read the
  * reply into reply (CTL_REPLY_MAX + 1 bytes) and print it; the exit status.
  */
-static int talk(const struct sockaddr_un *a, const char *path, const char *req, size_t len, char *reply)
+static int talk(const struct sockaddr_un *a, const char *path, const char *req, size_t len, char *reply,
+		int file_fd)
 {
 	struct timeval tv = { .tv_sec = CTL_REPLY_S };
 	const char *body;
@@ -66,6 +68,24 @@ static int talk(const struct sockaddr_un *a, const char *path, const char *req, 
 		fprintf(stderr, "kvmrun: ctl: cannot connect to '%s': %s\n", path,
 			errno == EAGAIN ? "no answer (is that kvmrun stopped?)" : strerror(errno));
 		return EXIT_CTL_CONNECT;
+	}
+	if (file_fd >= 0) {	/* snapshot FILE: the file travels with the request's first byte */
+		union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+		struct iovec iov = { .iov_base = (void *)req, .iov_len = 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				    .msg_controllen = sizeof u.buf };
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof u);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &file_fd, sizeof file_fd);
+		if (sendmsg(fd, &m, MSG_NOSIGNAL) == 1) {
+			req++;
+			len--;
+		}
 	}
 	send_all(fd, req, len);
 	for (;;) {
@@ -155,7 +175,22 @@ int ctl_main(int argc, char **argv)
 		strcat(req, i + 1 < argc ? " " : "\n");
 	}
 
-	fd = talk(&a, path, req, len, reply);
+	/* snapshot FILE: opened here, with the caller's rights and working directory, and handed over. */
+	fd = -1;
+	if (argc > 3 && strcmp(argv[2], "snapshot") == 0 &&
+	    (fd = open(argv[3], O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600)) < 0) {
+		fprintf(stderr, "kvmrun: ctl: snapshot file '%s': %s\n", argv[3], strerror(errno));
+		free(req);
+		free(reply);
+		return EXIT_CTL_ERROR;
+	}
+	{
+		int file_fd = fd;
+
+		fd = talk(&a, path, req, len, reply, file_fd);
+		if (file_fd >= 0)
+			close(file_fd);
+	}
 	free(req);
 	free(reply);
 	return fd;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "snapshot/snapshot.h"
 #include "devices/devices.h"
 #include "devices/virtio.h"
 
@@ -204,7 +205,7 @@ static void cpuid_topology(struct kvm_cpuid_entry2 *e, unsigned id, unsigned ncp
  * This CPU's copy of the host's supported CPUID (read once), with its APIC
  * ID; deadline: KVM emulates the TSC-deadline timer.
  */
-static int set_cpuid(struct vm *vm, const struct vcpu *cpu, const struct kvm_cpuid2 *host, bool deadline)
+static int set_cpuid(struct vm *vm, struct vcpu *cpu, const struct kvm_cpuid2 *host, bool deadline)
 {
 	size_t bytes = sizeof *host + host->nent * sizeof host->entries[0];
 	struct kvm_cpuid2 *c = malloc(bytes);
@@ -221,7 +222,7 @@ static int set_cpuid(struct vm *vm, const struct vcpu *cpu, const struct kvm_cpu
 		cpuid_topology(&c->entries[i], cpu->index, vm->ncpus);
 	}
 	r = ioctl(cpu->fd, KVM_SET_CPUID2, c);
-	free(c);
+	cpu->cpuid = c;	/* kept: a snapshot records it, a restore compares it */
 	if (r < 0)
 		return ioctl_failed("KVM_SET_CPUID2");
 	return 0;
@@ -370,9 +371,16 @@ int vm_open(struct vm *vm, const char *path, uint64_t mem_bytes, unsigned ncpus)
 	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0)
 		return ioctl_failed("KVM_SET_TSS_ADDR");
 
-	/* Reserved, not committed: --mem 4G starts as fast as --mem 16. Never executable here. */
-	vm->mem.host = mmap(NULL, mem_bytes, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	/*
+	 * Reserved, not committed: --mem 4G starts as fast as --mem 16. Never executable here. A restore maps
+	 * the snapshot's RAM privately: pages load on first touch, and the guest's writes stay in this process.
+	 */
+	if (vm->ram_file)
+		vm->mem.host = mmap(NULL, mem_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE,
+				    vm->ram_fd, (off_t)vm->ram_off);
+	else
+		vm->mem.host = mmap(NULL, mem_bytes, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem.host == MAP_FAILED) {
 		fprintf(stderr, "kvmrun: cannot reserve %s of host memory for guest RAM: %s; lower --mem\n",
 			size_str(mem_bytes, sz, sizeof sz), strerror(errno));
@@ -432,6 +440,7 @@ void vm_close(struct vm *vm)
 			munmap(vm->cpu[i].run, vm->run_size);
 		if (vm->cpu[i].fd >= 0)
 			close(vm->cpu[i].fd);
+		free(vm->cpu[i].cpuid);
 	}
 	free(vm->cpu);
 	vm->cpu = NULL;
@@ -485,7 +494,7 @@ int vm_attach_devices(struct vm *vm, const char *cmdline)
 	    fwcfg_attach(&vm->fwcfg, &vm->bus, vm->mem.size, vm->ncpus, cmdline) < 0 ||
 	    rtc_attach(&vm->pc->rtc, &vm->bus) < 0 || i8042_attach(&vm->pc->i8042, &vm->bus) < 0 ||
 	    pvpanic_attach(&vm->bus) < 0 || acpi_pm_attach(&vm->pc->pm, &vm->bus) < 0 ||
-	    (vm->mode == MODE_USER && user_attach(vm) < 0))
+	    (vm->mode == MODE_USER && user_attach(vm) < 0) || (vm->snap && snap_port_attach(vm) < 0))
 		return -1;
 	return exitport_attach(&vm->bus);
 }

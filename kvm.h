@@ -251,6 +251,7 @@ enum end_kind {
 	END_PANIC,     /* the guest reported a panic (pvpanic): a guest fault, why says which event */
 	END_CONTROL,   /* quit through the control socket (--control): status */
 	END_GDB_KILL,  /* gdb's kill (k, vKill) through --gdb: status 137, as a process gdb kills */
+	END_SNAPSHOT,  /* a snapshot asked to end the run once written: status 0, why holds the file */
 };
 
 struct run_end {
@@ -443,6 +444,9 @@ int stop_tick_always(void);
 #define STOP_GRACE_NS 1000000000ULL
 bool stop_give_up(void);
 
+/* stop_snapshot_signal: catch SIGUSR1 too, as a request for a snapshot (stop_take's snapshot). */
+int stop_snapshot_signal(void);
+
 /*
  * stop_fini: detach from the run page and delete the timers; call before
  * vm_close, after a failed setup too (a tick during vm_close must not touch the
@@ -455,6 +459,7 @@ struct stop_flags {
 	int signo;        /* a terminating signal, or 0 */
 	bool timed_out;
 	bool flush_due;
+	bool snapshot;    /* SIGUSR1 (stop_snapshot_signal) */
 };
 void stop_take(struct stop_flags *f);
 
@@ -485,6 +490,7 @@ struct vcpu {
 	bool thread_started;
 	struct run_end end;      /* why this CPU's loop ended the run, if it did */
 	struct vcpu_stats stats;
+	struct kvm_cpuid2 *cpuid; /* what KVM_SET_CPUID2 was given (vm_open), for snapshots */
 };
 
 struct vm_stats {
@@ -547,6 +553,10 @@ struct vm {
 	struct pci_machine *pci; /* the PCI bus and its devices (devices/virtio.h), NULL when none was asked for */
 	struct gdb *gdb;         /* the --gdb stub (gdb.c), NULL when none */
 	struct vm_stats stats;
+	struct snapper *snap;    /* snapshots: triggers and their files (snapshot/snapshot.h); NULL: none */
+	bool ram_file;           /* vm_open maps RAM from ram_fd at ram_off (a restore), not anonymous memory */
+	int ram_fd;
+	uint64_t ram_off;
 };
 
 /*
@@ -854,6 +864,9 @@ struct sandbox {
 	unsigned nctl_fds;
 	int gdb_listen_fd;       /* --gdb: accept4 on it, and the debug ioctls on the vCPUs (-1: no stub) */
 	int gdb_fd;              /* its one connection slot: read, write, and dup3 onto it */
+	int ctl_snap_fd;         /* its snapshot slot: dup3 onto it (-1: none); in snap_fd too when snapshots are on */
+	bool snapshot;           /* snapshots may be taken: the vCPUs' and the VM's get ioctls */
+	int snap_fd[3];          /* the snapshot files (snapshot/snapshot.h's sources): pwrite, ftruncate (-1: none) */
 };
 int seccomp_install(const struct sandbox *sb);
 

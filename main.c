@@ -1,5 +1,6 @@
 /* kvmrun: command line, start-up order, and the one place outcomes become exit statuses. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,9 +12,10 @@
 #include "devices/virtio.h"
 #include "boot/boot.h"
 #include "devices/devices.h"
+#include "snapshot/snapshot.h"
 
 enum { OPT_MODULE = 256, OPT_INITRD, OPT_IRQCHIP, OPT_NO_IRQCHIP, OPT_NO_SANDBOX, OPT_DISK, OPT_DEVICE, OPT_NET,
-       OPT_CONTROL, OPT_GDB, OPT_GDB_WAIT };
+       OPT_CONTROL, OPT_GDB, OPT_GDB_WAIT, OPT_RESTORE, OPT_SNAP_SIGNAL, OPT_SNAP_PORT };
 
 #define USAGE "usage: kvmrun [OPTIONS] GUEST (kvmrun --help lists the options)"
 
@@ -30,6 +32,9 @@ struct options {
 	char gdb_host[64];
 	uint16_t gdb_port;
 	bool gdb_wait;			/* --gdb-wait */
+	const char *restore;		/* --restore FILE, or NULL */
+	const char *snap_path[SNAP_SOURCES];	/* --snapshot-on-signal FILE, --snapshot-on-port FILE */
+	const char *machine_opt;	/* the first option given that describes the machine (refused with --restore) */
 	const char *guest;
 	const char *append;
 	bool mem_set;
@@ -102,6 +107,13 @@ static void help(void)
 	       "                       127.0.0.1; PORT 0: any free port, printed on stderr)\n"
 	       "      --gdb-wait       with --gdb: hold the guest at its first instruction\n"
 	       "                       until gdb attaches and continues\n"
+	       "      --snapshot-on-signal FILE\n"
+	       "                       on SIGUSR1, save the VM to FILE and go on\n"
+	       "      --snapshot-on-port FILE\n"
+	       "                       the guest's port 0xf0 saves the VM to FILE: writing 0 goes\n"
+	       "                       on, writing 1 ends the run (status 0) once saved\n"
+	       "      --restore FILE   resume the VM saved in FILE (no GUEST; the machine comes\n"
+	       "                       from FILE, which must stay unchanged while the VM runs)\n"
 	       "      --no-sandbox     run without the seccomp filter that confines the run loop\n"
 	       "  -s, --stats          at exit, print VM exits by reason and port, and timings\n"
 	       "  -v, --verbose        print the VM setup before running\n"
@@ -130,6 +142,8 @@ static void help(void)
 	       "           multiple of 512 bytes\n"
 	       "  106      a --disk file is locked by another process\n"
 	       "  108      a --net backend cannot be opened (tap or socket)\n"
+	       "  110      --restore: the snapshot is damaged, truncated, of another format\n"
+	       "           version, or from a CPU this host cannot stand in for\n"
 	       "  124      --timeout expired\n"
 	       "  137      killed from gdb (--gdb: kill)\n"
 	       "  128+N    stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM);\n"
@@ -313,6 +327,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "gdb", required_argument, NULL, OPT_GDB },
 		{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
+		{ "restore", required_argument, NULL, OPT_RESTORE },
+		{ "snapshot-on-signal", required_argument, NULL, OPT_SNAP_SIGNAL },
+		{ "snapshot-on-port", required_argument, NULL, OPT_SNAP_PORT },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *why;
@@ -321,6 +338,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){ .mem = GUEST_MEM_DEFAULT, .cpus = 1, .mode = MODE_REAL, .irqchip = -1 };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:c:e:M:t:f:a:svhV", longs, NULL)) != -1) {
+		/* What describes the machine comes from the snapshot with --restore. */
+		for (const struct option *l = longs; !o->machine_opt && l->name; l++)
+			if (l->val == c && (strchr("mceMfa", c > 0 && c < 128 ? c : '?') || c == OPT_MODULE ||
+					    c == OPT_INITRD || c == OPT_IRQCHIP || c == OPT_NO_IRQCHIP || c == OPT_DISK ||
+					    c == OPT_DEVICE || c == OPT_NET))
+				o->machine_opt = l->name;
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &o->mem, &why) < 0)
@@ -389,6 +412,17 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_GDB_WAIT:
 			o->gdb_wait = true;
 			break;
+		case OPT_RESTORE:
+		case OPT_SNAP_SIGNAL:
+		case OPT_SNAP_PORT:
+			if (!*optarg)
+				bad_value(c == OPT_RESTORE ? "--restore" : c == OPT_SNAP_SIGNAL ? "--snapshot-on-signal" :
+					  "--snapshot-on-port", optarg, "empty");
+			if (c == OPT_RESTORE)
+				o->restore = optarg;
+			else
+				o->snap_path[c == OPT_SNAP_SIGNAL ? SNAP_SIGNAL : SNAP_PORT] = optarg;
+			break;
 		case 't':
 			if (parse_seconds(optarg, &o->timeout_ns, &why) < 0)
 				bad_value("--timeout", optarg, why);
@@ -410,6 +444,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 		default:
 			bad_option(c, argv[optind - 1], longs);
 		}
+	}
+	if (o->restore) {
+		if (optind < argc)
+			usage_error("--restore takes no GUEST ('%s'): the snapshot holds the guest", argv[optind]);
+		if (o->machine_opt)
+			usage_error("--%s describes the machine, which comes from the snapshot with --restore",
+				    o->machine_opt);
+		return;
 	}
 	if (optind == argc)
 		usage_error("no GUEST given");
@@ -492,6 +534,10 @@ static int finish(struct vm *vm, const struct options *o)
 	case END_GDB_KILL:
 		fprintf(stderr, "kvmrun: killed from gdb (status %d)\n", EXIT_GDB_KILL);
 		status = EXIT_GDB_KILL;
+		break;
+	case END_SNAPSHOT:
+		fprintf(stderr, "kvmrun: saved to '%s'; the run ends (kvmrun --restore %s resumes it)\n", e->why, e->why);
+		status = 0;
 		break;
 	case END_HOST:
 	case END_NONE:
@@ -745,6 +791,50 @@ static int load(struct vm *vm, const struct options *o, const struct file_buf *g
 	return 0;
 }
 
+/* The guest, its plan, its modules, disks and NICs. Returns 0, or the exit status after one line. */
+static int plan_guest(struct options *o, struct file_buf *guest, enum image_format *fmt)
+{
+	int status;
+
+	if (file_map(o->guest, "guest", false, guest, &status) < 0)
+		return status;
+	if ((status = plan(o, guest, fmt)) != 0)
+		return status;
+	for (unsigned i = 0; i < o->nmods; i++)
+		if (file_map(o->mods[i].file.path, "module", true, &o->mods[i].file, &status) < 0)
+			return status;
+	for (unsigned i = 0; i < o->ndisks; i++)
+		if (disk_open(&o->disks[i], &status) < 0)
+			return status;
+	for (unsigned i = 0; i < o->nnets; i++)
+		if (net_open(&o->nets[i], &status) < 0)
+			return status;
+	return 0;
+}
+
+/*
+ * The files of --snapshot-on-signal and --snapshot-on-port, opened now (the
+ * filter allows no open later), created mode 0600. Returns 0, or the status.
+ */
+static int open_snapshot_files(const struct options *o, struct snapper *sn)
+{
+	static const char *const names[] = { "--snapshot-on-signal", "--snapshot-on-port" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		if (!o->snap_path[i])
+			continue;
+		if (o->ndevs)
+			usage_error("%s: a VM with PCI devices (--disk, --net, --device) cannot be saved yet", names[i]);
+		sn->path[i] = o->snap_path[i];
+		sn->fd[i] = open(o->snap_path[i], O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+		if (sn->fd[i] < 0) {
+			fprintf(stderr, "kvmrun: %s '%s': %s\n", names[i], o->snap_path[i], strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct vm vm;	/* large (port table, output buffer): not on the stack */
@@ -752,10 +842,13 @@ int main(int argc, char **argv)
 	struct file_buf guest;
 	struct image img;
 	struct cpu_entry entry;
-	enum image_format fmt;
+	enum image_format fmt = FORMAT_AUTO;
 	struct sandbox sb;
 	struct control *ctl = NULL;
 	struct gdb *gdb = NULL;
+	static struct snapper snapper = { .fd = { -1, -1, -1 } };
+	static struct snap_file snapfile = { .fd = -1 };
+	uint64_t restore_t0 = 0;
 	int status = EXIT_HOST;
 
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)	/* the control socket's client: a program of its own */
@@ -773,19 +866,22 @@ int main(int argc, char **argv)
 		return EXIT_HOST;
 	}
 
-	if (file_map(o.guest, "guest", false, &guest, &status) < 0)
+	if (o.restore) {
+		restore_t0 = now_ns();
+		if (snap_open(o.restore, &snapfile, &status) < 0)
+			return status;
+		o.mem = snapfile.h.mem;
+		o.cpus = snapfile.machine.ncpus;
+		o.mode = (enum cpu_mode)snapfile.machine.mode;
+		o.irqchip = (int)snapfile.machine.irqchip;
+	} else if ((status = plan_guest(&o, &guest, &fmt)) != 0) {
 		return status;
-	if ((status = plan(&o, &guest, &fmt)) != 0)
+	}
+	/* Port 0xf0 is always there (a guest may ask whether it was restored); saving needs a file or --control. */
+	vm.snap = &snapper;
+	snapper.enabled = o.restore || o.control || o.snap_path[SNAP_SIGNAL] || o.snap_path[SNAP_PORT];
+	if ((status = open_snapshot_files(&o, &snapper)) != 0)
 		return status;
-	for (unsigned i = 0; i < o.nmods; i++)
-		if (file_map(o.mods[i].file.path, "module", true, &o.mods[i].file, &status) < 0)
-			return status;
-	for (unsigned i = 0; i < o.ndisks; i++)
-		if (disk_open(&o.disks[i], &status) < 0)
-			return status;
-	for (unsigned i = 0; i < o.nnets; i++)
-		if (net_open(&o.nets[i], &status) < 0)
-			return status;
 	/* While there is one thread: the socket's remover is a fork. Every way out below closes it. */
 	if (o.control && !(ctl = control_open(o.control, &status)))
 		return status;
@@ -798,21 +894,43 @@ int main(int argc, char **argv)
 	vm.verbose = o.verbose;
 	vm.irqchip = o.irqchip;
 	status = EXIT_HOST;
-	if (vm_open(&vm, "/dev/kvm", o.mem, o.cpus) < 0)
-		goto out;
-	if (load(&vm, &o, &guest, fmt, &img, &entry) < 0) {
-		status = EXIT_BAD_GUEST;
-		goto out;
+	if (o.restore) {	/* RAM is the file's, mapped privately: nothing is read now */
+		vm.ram_file = true;
+		vm.ram_fd = snapfile.fd;
+		vm.ram_off = snapfile.h.ram_off;
 	}
-	for (unsigned i = 0; i < o.nmods; i++)
-		file_unmap(&o.mods[i].file);
-	if (o.initrd.data)
-		file_unmap(&o.initrd);
-	file_unmap(&guest);
-	if (cpu_setup(&vm, o.mode, &entry) < 0 || vm_attach_devices(&vm, o.append) < 0 ||
-	    vm_attach_pci(&vm, o.devs, o.ndevs) < 0 || stop_init(vm.cpu[0].run) < 0)
+	if (vm_open(&vm, "/dev/kvm", o.mem, o.cpus) < 0 || (snapper.enabled && snap_prepare(&vm) < 0))
 		goto out;
-	if (o.verbose)
+	if (o.restore) {
+		vm.mode = o.mode;
+		if (vm_attach_devices(&vm, *snapfile.cmdline ? snapfile.cmdline : NULL) < 0)
+			goto out;
+		if (snap_restore(&vm, &snapfile, &status) < 0)
+			goto out;
+		status = EXIT_HOST;
+		snapper.restore_ns = now_ns() - restore_t0;
+	} else {
+		if (load(&vm, &o, &guest, fmt, &img, &entry) < 0) {
+			status = EXIT_BAD_GUEST;
+			goto out;
+		}
+		for (unsigned i = 0; i < o.nmods; i++)
+			file_unmap(&o.mods[i].file);
+		if (o.initrd.data)
+			file_unmap(&o.initrd);
+		file_unmap(&guest);
+		if (cpu_setup(&vm, o.mode, &entry) < 0 || vm_attach_devices(&vm, o.append) < 0 ||
+		    vm_attach_pci(&vm, o.devs, o.ndevs) < 0)
+			goto out;
+	}
+	if (stop_init(vm.cpu[0].run) < 0 || (o.snap_path[SNAP_SIGNAL] && stop_snapshot_signal() < 0))
+		goto out;
+	if (o.verbose && o.restore)
+		fprintf(stderr, "kvmrun: restored from '%s' in %.3f ms: %u vCPU%s, RAM %llu KiB mapped from the file "
+			"(loaded as the guest touches it), %s mode, irqchip %s\n", o.restore, snapper.restore_ns / 1e6,
+			vm.ncpus, vm.ncpus == 1 ? "" : "s", (unsigned long long)(o.mem >> 10), mode_name(o.mode),
+			vm.irqchip ? "on" : "off");
+	else if (o.verbose)
 		verbose_setup(&vm, &o, &img);
 	/* The 10 ms tick reads an interactive console and, with the irqchip, finds a CPU halted for good. */
 	if (console_interactive(&vm.con) < 0 ||
@@ -821,7 +939,7 @@ int main(int argc, char **argv)
 	/* The loop needs the VCPU, and the VM only to drive interrupt lines: the rest closes before it runs. */
 	close(vm.kvm_fd);
 	vm.kvm_fd = -1;
-	if (!vm.irqchip) {
+	if (!vm.irqchip && !snapper.enabled) {	/* a snapshot reads the VM's clock */
 		close(vm.vm_fd);
 		vm.vm_fd = -1;
 	}
@@ -832,7 +950,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	sb = (struct sandbox){ .first_vcpu_fd = vm.cpu[0].fd, .ncpus = vm.ncpus, .vm_fd = vm.vm_fd, .dev_fd_lo = -1,
-			       .ctl_listen_fd = -1, .gdb_listen_fd = -1, .gdb_fd = -1 };
+			       .ctl_listen_fd = -1, .gdb_listen_fd = -1, .gdb_fd = -1, .ctl_snap_fd = -1, .snapshot = snapper.enabled,
+			       .snap_fd = { snapper.fd[0], snapper.fd[1], -1 } };
 	if (vm.pci && vm.pci->fd_lo >= 0) {	/* pvpanic-pci alone opens none */
 		sb.dev_fd_lo = vm.pci->fd_lo;
 		sb.ndev_fds = (unsigned)(vm.pci->fd_hi - vm.pci->fd_lo + 1);
@@ -852,13 +971,16 @@ int main(int argc, char **argv)
 	status = finish(&vm, &o);
 	gdb_close(gdb, status);	/* a connected gdb learns the status */
 	gdb = NULL;
-	if (o.stats)
+	if (o.stats) {
 		vm_report_stats(&vm, stderr);
+		snap_report_stats(&vm, stderr);
+	}
 out:
 	gdb_close(gdb, -1);
 	control_close(ctl);	/* the socket file is gone when kvmrun exits */
 	console_restore();
 	stop_fini();
 	vm_close(&vm);
+	snap_close(&snapfile);
 	return status;
 }

@@ -66,10 +66,22 @@ static const unsigned long vcpu_ioctls[] = {
 	KVM_GET_MP_STATE, KVM_GET_VCPU_EVENTS, KVM_GET_LAPIC,
 };
 
+/* A snapshot's reads of each vCPU's state (snapshot/save.c), from CPU 0's thread. */
+static const unsigned long snap_vcpu_ioctls[] = {
+	KVM_GET_FPU, KVM_GET_XSAVE, KVM_GET_XSAVE2, KVM_GET_XCRS, KVM_GET_DEBUGREGS, KVM_GET_MSRS,
+	KVM_GET_TSC_KHZ,
+};
+
+/* And of the VM's: the clock, the PIC and IOAPIC, the PIT. */
+static const unsigned long snap_vm_ioctls[] = { KVM_GET_CLOCK, KVM_GET_IRQCHIP, KVM_GET_PIT2 };
+
+/* What writing a snapshot does to its file. */
+static const unsigned snap_file_calls[] = { SYS_pwrite64, SYS_ftruncate };
+
 /* The terminal ioctls that read and restore stdin's modes. */
 static const unsigned long tty_ioctls[] = { TCGETS, TCSETS, TCSETSW, TCSETSF };
 
-#define MAX_INSNS 512	/* every option at once (PCI devices, --control, --gdb) needs about 260 */
+#define MAX_INSNS 512	/* every option at once (PCI devices, --control, --gdb, snapshots) needs about 300 */
 
 struct prog {
 	struct sock_filter f[MAX_INSNS];
@@ -154,6 +166,9 @@ static void allow_control(struct prog *p, const struct sandbox *sb)
 	allow_fd(p, SYS_accept4, sb->ctl_listen_fd);
 	allow_arg1_range(p, SYS_dup3, sb->ctl_fd_lo, sb->nctl_fds);
 	allow_fd_range(p, SYS_read, sb->ctl_fd_lo, sb->nctl_fds);
+	allow_fd_range(p, SYS_recvmsg, sb->ctl_fd_lo, sb->nctl_fds);
+	if (sb->ctl_snap_fd >= 0)
+		allow_arg1_range(p, SYS_dup3, sb->ctl_snap_fd, 1);
 	allow_fd_range(p, SYS_write, sb->ctl_fd_lo, sb->nctl_fds);
 }
 
@@ -232,6 +247,14 @@ int seccomp_install(const struct sandbox *sb)
 		allow_nr(&p, SYS_getrandom);
 	allow_control(&p, sb);
 	allow_gdb(&p, sb);
+	if (sb->snapshot) {
+		allow_ioctls(&p, first_vcpu_fd, ncpus, snap_vcpu_ioctls, sizeof snap_vcpu_ioctls / sizeof snap_vcpu_ioctls[0]);
+		if (vm_fd >= 0)
+			allow_ioctls(&p, vm_fd, 1, snap_vm_ioctls, sizeof snap_vm_ioctls / sizeof snap_vm_ioctls[0]);
+		for (unsigned i = 0; i < 3; i++)
+			for (unsigned k = 0; sb->snap_fd[i] >= 0 && k < sizeof snap_file_calls / sizeof snap_file_calls[0]; k++)
+				allow_fd(&p, snap_file_calls[k], sb->snap_fd[i]);
+	}
 	allow_ioctls(&p, STDIN_FILENO, 1, tty_ioctls, sizeof tty_ioctls / sizeof tty_ioctls[0]);
 	allow_fd(&p, SYS_read, STDIN_FILENO);
 	allow_fd(&p, SYS_write, STDOUT_FILENO);

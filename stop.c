@@ -33,7 +33,7 @@ static struct kvm_run *run_page;
  */
 static pthread_t kick_threads[VM_MAX_CPUS + 32];	/* the APs and the device threads (one per PCI slot at most) */
 static int nkick;
-static int got_signal, got_timeout, got_flush, flush_armed, flush_periodic;
+static int got_signal, got_timeout, got_flush, got_snapshot, flush_armed, flush_periodic;
 static timer_t timeout_timer, flush_timer;
 static bool have_timeout_timer, have_flush_timer;	/* main thread: made, not yet deleted */
 
@@ -45,6 +45,8 @@ static void on_signal(int sig)
 		STORE(got_timeout, 1);
 	else if (sig == SIG_FLUSH)
 		STORE(got_flush, 1);
+	else if (sig == SIGUSR1)
+		STORE(got_snapshot, 1);
 	else if (!LOAD(got_signal))
 		STORE(got_signal, sig);
 	if (run)
@@ -133,6 +135,24 @@ int stop_init(struct kvm_run *run)
 	return 0;
 }
 
+int stop_snapshot_signal(void)
+{
+	struct sigaction sa;
+	sigset_t unblock;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0) {
+		perror("kvmrun: cannot install a signal handler");
+		return -1;
+	}
+	sigemptyset(&unblock);
+	sigaddset(&unblock, SIGUSR1);
+	sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+	return 0;
+}
+
 int stop_start_timeout(uint64_t timeout_ns)
 {
 	struct itimerspec its;
@@ -211,6 +231,7 @@ void stop_take(struct stop_flags *f)
 	f->signo = LOAD(got_signal);
 	f->timed_out = LOAD(got_timeout);
 	f->flush_due = __atomic_exchange_n(&got_flush, 0, __ATOMIC_SEQ_CST);
+	f->snapshot = __atomic_exchange_n(&got_snapshot, 0, __ATOMIC_SEQ_CST);
 	if (f->flush_due)
 		STORE(flush_armed, LOAD(flush_periodic));	/* a periodic tick stays armed */
 }

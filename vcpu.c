@@ -14,6 +14,7 @@
 
 #include "kvm.h"
 #include "devices/virtio.h"
+#include "snapshot/snapshot.h"
 
 static const char *const exit_names[] = {
 	[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
@@ -281,10 +282,11 @@ static void ap_hold(struct vcpu *cpu)
 			while (sh->park_gen == gen && !is_stopping(cpu->vm))
 				pthread_cond_wait(&sh->cond, &sh->lock);
 			sh->parked--;
-		} else if (sh->paused) {
+		} else if (sh->paused || snap_pending(cpu->vm)) {
+			/* A snapshot waits: the CPU that asked (at the port) must not run on before it is written. */
 			sh->held++;
 			pthread_cond_broadcast(&sh->cond);
-			while (sh->paused && !is_stopping(cpu->vm))
+			while ((sh->paused || snap_pending(cpu->vm)) && !is_stopping(cpu->vm))
 				pthread_cond_wait(&sh->cond, &sh->lock);
 			sh->held--;
 		} else {
@@ -326,6 +328,8 @@ static bool main_duties(struct vcpu *cpu, bool paused)
 	bool done = false;
 
 	stop_take(&f);
+	if (f.snapshot && vm->snap)
+		snap_request(vm, SNAP_SIGNAL);
 	if (f.signo) {
 		cpu->end.kind = END_SIGNAL;
 		cpu->end.signo = f.signo;
@@ -334,6 +338,17 @@ static bool main_duties(struct vcpu *cpu, bool paused)
 	if (f.timed_out) {
 		cpu->end.kind = END_TIMEOUT;
 		return true;
+	}
+	if (snap_pending(vm)) {	/* paused: the others are held already */
+		if (!paused && vm->ncpus > 1)
+			park_others(vm);
+		done = snap_take_pending(cpu);
+		if (done)
+			end_run(cpu);	/* stopping before any CPU runs on: nothing past the snapshot reaches stdout */
+		if (!paused && vm->ncpus > 1)
+			unpark_others(vm);
+		if (done)
+			return true;
 	}
 	if (!f.flush_due)
 		return false;

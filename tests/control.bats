@@ -204,14 +204,15 @@ raw() {
 	need_kvm
 	start "$G/ticker.bin"
 	run -0 --separate-stderr ctl help
-	[ "${#lines[@]}" -eq 7 ]
+	[ "${#lines[@]}" -eq 8 ]
 	[ "${lines[0]}" = "status            state (running, paused or stopping), seconds since start, vCPUs, RAM bytes" ]
 	[ "${lines[1]}" = "stats             what --stats prints at exit, counted up to now" ]
 	[ "${lines[2]}" = "pause             hold every vCPU out of guest code (the guest's clocks go on)" ]
 	[ "${lines[3]}" = "resume            let the vCPUs run again" ]
 	[ "${lines[4]}" = "balloon [SIZE]    the balloon's state; with SIZE (as --mem; 0: none), the RAM the guest is asked to give back" ]
 	[ "${lines[5]}" = "quit [STATUS]     end the run now, with STATUS (0-255, default 0)" ]
-	[ "${lines[6]}" = "help              this list" ]
+	[ "${lines[6]}" = "snapshot FILE [--exit]  save the VM to FILE (kvmrun --restore FILE resumes it); with --exit, then end the run (status 0)" ]
+	[ "${lines[7]}" = "help              this list" ]
 	ctl quit > /dev/null
 	finish
 }

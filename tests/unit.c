@@ -20,6 +20,7 @@
 #include "kvm.h"
 #include "devices/devices.h"
 #include "devices/virtio.h"
+#include "snapshot/snapshot.h"
 #include <linux/virtio_ring.h>
 
 static unsigned checks, failed;
@@ -1663,6 +1664,82 @@ static void test_virtq(void)
 	CHECK_S(why, "queue size 6 is not a power of two from 1 to 256");
 }
 
+/* The snapshot format: a header and records made, then checked; every damage named. */
+static void test_snapshot_format(void)
+{
+	struct snap_buf b = { .data = NULL };
+	struct snap_header h, got;
+	uint64_t v = 0x1122334455667788ULL;
+	uint8_t file[SNAP_HEADER_SIZE];
+	const uint8_t *p;
+	uint32_t len = 0;
+	char why[200];
+	uint64_t size;
+
+	CHECK_U(fnv1a(FNV_START, "", 0), FNV_START);
+	CHECK_U(fnv1a(FNV_START, "a", 1), 0xaf63dc4c8601ec8cULL);	/* the published FNV-1a 64 of "a" */
+	snap_add(&b, REC_REGS, 1, &v, sizeof v);
+	snap_add(&b, REC_DEV_UART, 0, "abc", 3);	/* padded to 8 */
+	CHECK(!b.failed);
+	CHECK_U(b.len, 2 * sizeof(struct snap_rec) + 16);
+	snap_header_make(&h, "AuthenticAMD", 2, 1 << 20, b.data, b.len);
+	CHECK_U(h.ram_off, 8192);
+	size = h.ram_off + h.mem;
+	memcpy(file, &h, sizeof h);
+
+	CHECK_U(snap_check_header(file, sizeof file, size, &got, why, sizeof why), 0);
+	CHECK_U(snap_check_state(&got, b.data, why, sizeof why), 0);
+	p = snap_find(b.data, b.len, REC_REGS, 1, &len);
+	CHECK(p != NULL);
+	CHECK_U(len, 8);
+	CHECK_MEM(p, 8, &v, 8);
+	p = snap_find(b.data, b.len, REC_DEV_UART, 0, &len);
+	CHECK(p && len == 3 && memcmp(p, "abc", 3) == 0);
+	CHECK(snap_find(b.data, b.len, REC_REGS, 0, &len) == NULL);
+
+	CHECK_U(snap_check_header(file, 100, 100, &got, why, sizeof why), (uint64_t)(int64_t)-1);
+	CHECK_S(why, "truncated: 100 bytes, less than the 128-byte header");
+	CHECK_U(snap_check_header(file, sizeof file, size - 1, &got, why, sizeof why), (uint64_t)(int64_t)-1);
+	CHECK_S(why, "truncated: 1056767 bytes, the header says 1056768");
+	CHECK_U(snap_check_header(file, sizeof file, size + 1, &got, why, sizeof why), (uint64_t)(int64_t)-1);
+	CHECK_S(why, "damaged: 1056769 bytes, the header says 1056768");
+	file[0] ^= 1;
+	CHECK_U(snap_check_header(file, sizeof file, size, &got, why, sizeof why), (uint64_t)(int64_t)-1);
+	CHECK_S(why, "not a kvmrun snapshot (no KVMRSNAP magic)");
+	file[0] ^= 1;
+	file[8] = 7;	/* the version, checked before the checksum: another kvmrun's file is named as such */
+	CHECK_U(snap_check_header(file, sizeof file, size, &got, why, sizeof why), (uint64_t)(int64_t)-1);
+	CHECK_S(why, "format version 7; this kvmrun (" KVMRUN_VERSION ") reads version 1");
+	file[8] = SNAP_VERSION;
+	file[40] ^= 0x40;	/* inside mem */
+	CHECK_U(snap_check_header(file, sizeof file, size, &got, why, sizeof why), (uint64_t)(int64_t)-1);
+	CHECK_S(why, "damaged: the header's checksum does not match");
+	file[40] ^= 0x40;
+
+	b.data[sizeof(struct snap_rec)] ^= 1;	/* a byte of the first record's data */
+	CHECK_U(snap_check_state(&got, b.data, why, sizeof why), (uint64_t)(int64_t)-1);
+	CHECK_S(why, "damaged: the state's checksum does not match");
+	b.data[sizeof(struct snap_rec)] ^= 1;
+	/* A record whose length runs past the state, checksum made to match: caught by the bounds. */
+	{
+		struct snap_rec r;
+
+		memcpy(&r, b.data, sizeof r);
+		r.len = 1000;
+		memcpy(b.data, &r, sizeof r);
+		got.state_sum = fnv1a(FNV_START, b.data, b.len);
+		CHECK_U(snap_check_state(&got, b.data, why, sizeof why), (uint64_t)(int64_t)-1);
+		CHECK_S(why, "damaged: record 4 at byte 0 of the state does not fit");
+		r.len = 8;
+		r.cpu = 2;	/* the header says 2 CPUs: index 2 is none of them */
+		memcpy(b.data, &r, sizeof r);
+		got.state_sum = fnv1a(FNV_START, b.data, b.len);
+		CHECK_U(snap_check_state(&got, b.data, why, sizeof why), (uint64_t)(int64_t)-1);
+		CHECK_S(why, "damaged: record 4 at byte 0 of the state does not fit");
+	}
+	free(b.data);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--known-bugs") == 0) {
@@ -1689,6 +1766,7 @@ int main(int argc, char **argv)
 		test_net_parse();
 		test_pci_config();
 		test_virtq();
+		test_snapshot_format();
 	} else {
 		fprintf(stderr, "usage: tests/unit [--known-bugs]\n");
 		return 2;

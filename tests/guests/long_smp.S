@@ -17,6 +17,9 @@
 #                BSP spins: an AP that floods a reader who never reads
 #   c            every CPU at once, with no lock, writes 2000 bytes of 'A' + its
 #                APIC ID after the total line; then the BSP exits as for n
+#   p            once every AP is up and spinning, the BSP asks port 0xf0 for a
+#                snapshot and the end of the run (--snapshot-on-port FILE, status
+#                0); the VM restored from FILE goes on as for n
 # An AP that has not checked in after 2^28 pauses: "cpu XX did not start",
 # status 3. A count of 0 or above 255: "bad cpu count", status 3. Alone
 # (N = 1) it leaves the LAPIC be: kvmrun gives a flat guest one only with

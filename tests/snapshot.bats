@@ -1,0 +1,285 @@
+#!/usr/bin/env bats
+# Snapshot and restore: --snapshot-on-port, --snapshot-on-signal, kvmrun ctl
+# PATH snapshot, and --restore. The guests (tests/guests/snap.inc) print a
+# count and a checksum of the RAM they write: a restore that loses a register
+# or a page prints other lines.
+load helpers
+
+setup() {
+	F="$BATS_TEST_TMPDIR/vm.snap"
+	S="$BATS_TEST_TMPDIR/ctl.sock"
+	OUT="$BATS_TEST_TMPDIR/out"
+	ERR="$BATS_TEST_TMPDIR/err"
+	WANT="$BATS_TEST_TMPDIR/want"
+	vm=
+	# What an uninterrupted run prints: snap.inc's sums, computed here.
+	python3 - > "$WANT" <<-'EOF'
+		area = [0] * 1024
+		prev = 0
+		out = []
+		for i in range(48):
+		    k = (i * 7) & 1023
+		    area[k] = (area[k] + i * 0x9e3779b1) & 0xffffffff
+		    s = 0
+		    for w in [i, prev] + area:
+		        s = (((s << 5) | (s >> 27)) & 0xffffffff) ^ w
+		    prev = s
+		    out.append("%04x %08x\n" % (i, s))
+		print("".join(out) + "done", end="\n")
+	EOF
+}
+
+teardown() {
+	if [ -n "$vm" ]; then kill -KILL "$vm" 2>/dev/null || true; fi
+}
+
+# saved_line FILE: what a run that ends once saved says on stderr.
+saved_line() {
+	echo "kvmrun: saved to '$1'; the run ends (kvmrun --restore $1 resumes it)"
+}
+
+# lines_from N: the expected output from line N on (N counted from 0).
+lines_from() {
+	tail -n +"$(( $1 + 1 ))" "$WANT"
+}
+
+# is_suffix FILE: FILE is a nonempty tail of the expected output, byte for byte.
+is_suffix() {
+	python3 - "$WANT" "$1" <<-'EOF'
+		import sys
+		want, got = (open(p, "rb").read() for p in sys.argv[1:3])
+		sys.exit(0 if got and want.endswith(got) else 1)
+	EOF
+}
+
+start() {
+	"$KVMRUN" --timeout "$(limit 60)" "$@" > "$OUT" 2> "$ERR" < /dev/null &
+	vm=$!
+}
+
+finish() {
+	vm_status=0
+	wait "$vm" || vm_status=$?
+	vm=
+}
+
+wait_lines() {
+	local deadline=$(( $(date +%s) + $(limit 20) ))
+	while [ "$(wc -l < "$OUT")" -lt "$1" ]; do
+		[ "$(date +%s)" -lt "$deadline" ] || { echo "# fewer than $1 lines after $(limit 20) s" >&2; return 1; }
+		sleep 0.02
+	done
+}
+
+wait_socket() {
+	for _ in $(seq 400); do
+		[ -S "$S" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ---- the guest's port ----
+
+@test "port 0xf0, 1: saved and ended (real mode); the restore prints the rest, byte for byte" {
+	need_kvm
+	run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" --snapshot-on-port "$F" "$G/snap_end.bin"
+	[ "$stderr" = "$(saved_line "$F")" ]
+	echo "$output" > "$OUT"
+	[ "$output" = "$(head -n 21 "$WANT")" ]
+	timeout "$(limit 20)" "$KVMRUN" --restore "$F" >> "$OUT" 2> "$ERR"
+	[ ! -s "$ERR" ]
+	cmp "$OUT" "$WANT"
+}
+
+@test "port 0xf0, 1: protected and long mode" {
+	need_kvm
+	for m in prot long; do
+		rm -f "$F"
+		timeout "$(limit 20)" "$KVMRUN" -M "$( [ $m = prot ] && echo protected || echo long)" \
+			--snapshot-on-port "$F" "$G/${m}_snap_end.bin" > "$OUT" 2> "$ERR"
+		[ "$(cat "$ERR")" = "$(saved_line "$F")" ]
+		timeout "$(limit 20)" "$KVMRUN" --restore "$F" >> "$OUT" 2> "$ERR"
+		[ ! -s "$ERR" ]
+		cmp "$OUT" "$WANT"
+	done
+}
+
+@test "port 0xf0, 0: saved and going on; the restore starts after the OUT, and reads 1 at the port" {
+	need_kvm
+	timeout "$(limit 20)" "$KVMRUN" --snapshot-on-port "$F" "$G/snap_go.bin" > "$OUT" 2> "$ERR"
+	[ ! -s "$ERR" ]
+	cmp "$OUT" "$WANT"
+	run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" --restore "$F"
+	[ "$stderr" = "" ]
+	[ "$output" = "$(lines_from 21)" ]
+}
+
+@test "the same snapshot restored five times: the same output each time" {
+	need_kvm
+	timeout "$(limit 20)" "$KVMRUN" --snapshot-on-port "$F" "$G/snap_end.bin" > /dev/null 2>&1
+	for i in 1 2 3 4 5; do
+		run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" --restore "$F"
+		[ "$stderr" = "" ]
+		[ "$output" = "$(lines_from 21)" ]
+	done
+}
+
+@test "2 vCPUs (long mode, in-kernel irqchip): saved and restored, the AP waiting for SIPI" {
+	need_kvm
+	timeout "$(limit 20)" "$KVMRUN" -M long --cpus 2 --snapshot-on-port "$F" "$G/long_snap_end.bin" > "$OUT" 2> "$ERR"
+	[ "$(cat "$ERR")" = "$(saved_line "$F")" ]
+	timeout "$(limit 20)" "$KVMRUN" --restore "$F" >> "$OUT" 2> "$ERR"
+	[ ! -s "$ERR" ]
+	cmp "$OUT" "$WANT"
+}
+
+@test "2 and 4 vCPUs, all running: saved with the APs spinning (long_smp p); the restore counts and totals right" {
+	need_kvm
+	for n in 2 4; do
+		rm -f "$F"
+		run -0 --separate-stderr timeout "$(limit 60)" "$KVMRUN" -M long --cpus $n --append p \
+			--snapshot-on-port "$F" "$G/long_smp.bin"
+		[ "$stderr" = "$(saved_line "$F")" ]
+		want_head=$(printf 'cpus=%02x\n' $n; for ((i = 1; i < n; i++)); do printf 'cpu %02x up\n' $i; done)
+		[ "$output" = "$want_head" ]
+		run -0 --separate-stderr timeout "$(limit 60)" "$KVMRUN" --restore "$F"
+		[ "$stderr" = "" ]
+		[ "$output" = "$(printf 'total=%08x' $((n * 100000)))" ]
+	done
+}
+
+@test "port 0xf0 without --snapshot-on-port: a guest fault naming the option" {
+	need_kvm
+	run -100 --separate-stderr timeout "$(limit 20)" "$KVMRUN" "$G/snap_end.bin"
+	[ "${stderr_lines[0]}" = "kvmrun: guest fault: the guest asked for a snapshot at port 0xf0, but kvmrun has no --snapshot-on-port FILE" ]
+}
+
+# ---- SIGUSR1 and the control socket ----
+
+@test "SIGUSR1 with --snapshot-on-signal: saved mid-run, the run goes on; the restore prints a tail" {
+	need_kvm
+	start --snapshot-on-signal "$F" "$G/snap_run.bin"
+	wait_lines 5
+	kill -USR1 "$vm"
+	finish
+	[ "$vm_status" = 0 ]
+	[ ! -s "$ERR" ]
+	cmp "$OUT" "$WANT"
+	run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" --restore "$F"
+	[ "$stderr" = "" ]
+	echo "$output" > "$OUT"
+	is_suffix "$OUT"
+}
+
+@test "ctl snapshot FILE --exit: saved and ended, status 0; original and restore together are the whole run" {
+	need_kvm
+	start --control "$S" "$G/long_snap_run.bin" -M long
+	wait_socket
+	wait_lines 5
+	run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F" --exit
+	[ "$output" = "snapshot=$F state=ended" ]
+	[ "$stderr" = "" ]
+	finish
+	[ "$vm_status" = 0 ]
+	[ "$(cat "$ERR")" = "$(saved_line "$F")" ]
+	timeout "$(limit 20)" "$KVMRUN" --restore "$F" >> "$OUT" 2> "$ERR"
+	[ ! -s "$ERR" ]
+	cmp "$OUT" "$WANT"
+}
+
+@test "ctl snapshot of a paused VM: saved, resumed, nothing lost; the restore prints a tail" {
+	need_kvm
+	start --control "$S" "$G/snap_run.bin"
+	wait_socket
+	wait_lines 3
+	run -0 timeout "$(limit 20)" "$KVMRUN" ctl "$S" pause
+	run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F"
+	[ "$output" = "snapshot=$F" ]
+	run -0 timeout "$(limit 20)" "$KVMRUN" ctl "$S" resume
+	finish
+	[ "$vm_status" = 0 ]
+	[ ! -s "$ERR" ]
+	cmp "$OUT" "$WANT"
+	timeout "$(limit 20)" "$KVMRUN" --restore "$F" > "$OUT"
+	is_suffix "$OUT"
+}
+
+@test "ctl snapshot: refused for a VM with PCI devices, and over the file a restored VM runs from" {
+	need_kvm
+	start --control "$S" --device virtio-rng "$G/snap_run.bin"
+	wait_socket
+	run -1 --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F"
+	[ "$stderr" = "kvmrun: ctl: snapshot: a VM with PCI devices (--disk, --net, --device) cannot be saved yet" ]
+	kill "$vm"
+	finish
+	start --control "$S" "$G/snap_run.bin"
+	wait_socket
+	wait_lines 1
+	run -0 timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F" --exit
+	finish
+	"$KVMRUN" --timeout "$(limit 60)" --control "$S" --restore "$F" > "$OUT" 2> "$ERR" < /dev/null &
+	vm=$!
+	wait_socket
+	run -0 timeout "$(limit 20)" "$KVMRUN" ctl "$S" pause
+	run -1 --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F"
+	[ "$stderr" = "kvmrun: ctl: snapshot '$F': it is the file this VM was restored from, which holds its RAM" ]
+	run -0 timeout "$(limit 20)" "$KVMRUN" ctl "$S" quit
+	finish
+}
+
+@test "--snapshot-on-port with a PCI device: usage error" {
+	run -2 --separate-stderr "$KVMRUN" --snapshot-on-port "$F" --device virtio-rng "$G/snap_end.bin"
+	[ "$stderr" = "kvmrun: --snapshot-on-port: a VM with PCI devices (--disk, --net, --device) cannot be saved yet; $USAGE" ]
+}
+
+# ---- --restore: what it refuses ----
+
+@test "--restore with a GUEST or a machine option: usage errors" {
+	run -2 --separate-stderr "$KVMRUN" --restore "$F" "$G/snap_end.bin"
+	[ "$stderr" = "kvmrun: --restore takes no GUEST ('$G/snap_end.bin'): the snapshot holds the guest; $USAGE" ]
+	run -2 --separate-stderr "$KVMRUN" -m 32 --restore "$F"
+	[ "$stderr" = "kvmrun: --mem describes the machine, which comes from the snapshot with --restore; $USAGE" ]
+	run -2 --separate-stderr "$KVMRUN" --restore "$F" --cpus 2
+	[ "$stderr" = "kvmrun: --cpus describes the machine, which comes from the snapshot with --restore; $USAGE" ]
+}
+
+@test "--restore refuses a missing file, a file that is no snapshot, a truncated, damaged or newer one: one line, status 110" {
+	need_kvm
+	run -110 --separate-stderr "$KVMRUN" --restore "$F"
+	[ "$stderr" = "kvmrun: snapshot '$F': No such file or directory" ]
+	run -110 --separate-stderr "$KVMRUN" --restore "$G/snap_end.bin"
+	[ "$stderr" = "kvmrun: snapshot '$G/snap_end.bin': not a kvmrun snapshot (no KVMRSNAP magic)" ]
+	timeout "$(limit 20)" "$KVMRUN" --snapshot-on-port "$F" "$G/snap_end.bin" > /dev/null 2>&1
+	size=$(stat -c %s "$F")
+	cp "$F" "$F.t"
+	truncate -s 5000 "$F.t"
+	run -110 --separate-stderr "$KVMRUN" --restore "$F.t"
+	[ "$stderr" = "kvmrun: snapshot '$F.t': truncated: 5000 bytes, the header says $size" ]
+	truncate -s 100 "$F.t"
+	run -110 --separate-stderr "$KVMRUN" --restore "$F.t"
+	[ "$stderr" = "kvmrun: snapshot '$F.t': truncated: 100 bytes, less than the 128-byte header" ]
+	cp "$F" "$F.d"
+	printf '\x5a' | dd of="$F.d" bs=1 seek=4200 conv=notrunc status=none
+	run -110 --separate-stderr "$KVMRUN" --restore "$F.d"
+	[ "$stderr" = "kvmrun: snapshot '$F.d': damaged: the state's checksum does not match" ]
+	cp "$F" "$F.h"
+	printf '\x5a' | dd of="$F.h" bs=1 seek=40 conv=notrunc status=none
+	run -110 --separate-stderr "$KVMRUN" --restore "$F.h"
+	[ "$stderr" = "kvmrun: snapshot '$F.h': damaged: the header's checksum does not match" ]
+	cp "$F" "$F.v"
+	printf '\x02' | dd of="$F.v" bs=1 seek=8 conv=notrunc status=none
+	run -110 --separate-stderr "$KVMRUN" --restore "$F.v"
+	[ "$stderr" = "kvmrun: snapshot '$F.v': format version 2; this kvmrun (1.0.0) reads version 1" ]
+}
+
+@test "the file is sparse: RAM's untouched pages are holes; -v and --stats report the times" {
+	need_kvm
+	run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" -v --snapshot-on-port "$F" "$G/snap_end.bin"
+	[[ "${stderr_lines[-2]}" =~ ^"kvmrun: snapshot (port 0xf0) to '$F' written in "[0-9.]+" ms: "[0-9]+" KiB of RAM's 16384 KiB"$ ]]
+	[ "$(stat -c %s "$F")" -gt $(( 16 << 20 )) ]
+	[ "$(du -k "$F" | cut -f1)" -lt 1024 ]
+	run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" -v --stats --restore "$F"
+	grep -Eq "^kvmrun: restored from '$F' in [0-9.]+ ms: 1 vCPU, RAM 16384 KiB mapped from the file \(loaded as the guest touches it\), real mode, irqchip off$" <<< "$stderr"
+	[[ "${stderr_lines[-1]}" =~ ^"kvmrun: stats: restored in "[0-9.]+" s"$ ]]
+}
