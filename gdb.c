@@ -1094,6 +1094,11 @@ bool gdb_debug_exit(struct vcpu *cpu)
 	return ours;
 }
 
+unsigned gdb_sw_breakpoints(const struct gdb *g)
+{
+	return g ? __atomic_load_n(&g->nsw, __ATOMIC_SEQ_CST) : 0;
+}
+
 void gdb_wake(struct gdb *g)
 {
 	if (g && g->started)

@@ -950,6 +950,9 @@ int gdb_start(struct gdb *g, struct vm *vm, struct sandbox *sb);
 bool gdb_debug_exit(struct vcpu *cpu);
 void gdb_wake(struct gdb *g);
 
+/* gdb_sw_breakpoints: how many software breakpoints (int3 bytes) gdb has in guest RAM now (0 without a stub). */
+unsigned gdb_sw_breakpoints(const struct gdb *g);
+
 /*
  * gdb_close: after the run (status: the exit status, -1 if none): end and join
  * the stub's thread, tell a connected gdb that the guest exited with that

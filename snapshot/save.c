@@ -76,6 +76,8 @@ const char *snap_refuse_reason(const struct vm *vm)
 {
 	if (vm->pci)
 		return "a VM with PCI devices (--disk, --net, --device) cannot be saved yet";
+	if (gdb_sw_breakpoints(vm->gdb))
+		return "gdb has software breakpoints in guest RAM, which the file would keep: delete them or use hbreak";
 	return NULL;
 }
 

@@ -228,6 +228,56 @@ wait_socket() {
 	finish
 }
 
+# ---- with gdb (--gdb) ----
+
+@test "--restore with --gdb --gdb-wait: gdb attaches to the restored VM at the saved instruction; it goes on byte for byte" {
+	need_kvm
+	command -v gdb > /dev/null || skip "no gdb: apt-get install gdb"
+	lo_up
+	timeout "$(limit 20)" "$KVMRUN" --snapshot-on-port "$F" "$G/snap_end.bin" > "$OUT" 2> /dev/null
+	"$KVMRUN" --timeout "$(limit 60)" --gdb 0 --gdb-wait --restore "$F" >> "$OUT" 2> "$ERR" < /dev/null &
+	vm=$!
+	gdb_port "$ERR"
+	# The saved IP is just past the OUT to port 0xf0 (snap.inc: out %al, $0xf0; two bytes, e6 f0); real
+	# mode: memory is read by linear address, CS * 16 + IP.
+	run -0 timeout "$(limit 40)" gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" \
+		-ex 'x/2xb ($cs << 4) + $pc - 2' -ex continue
+	echo "$output" | grep -qx '0x[0-9a-f]*:[[:space:]]*0xe6[[:space:]]*0xf0'
+	echo "$output" | grep -qx '\[Inferior 1 (Remote target) exited normally\]'
+	finish
+	[ "$vm_status" = 0 ]
+	[ "$(cat "$ERR")" = "kvmrun: gdb: listening on 127.0.0.1:$PORT; the guest waits for gdb at its first instruction" ]
+	cmp "$OUT" "$WANT"
+}
+
+@test "ctl snapshot while gdb has a software breakpoint in RAM: refused (the file would keep the int3); after it is removed, saved" {
+	need_kvm
+	lo_up
+	"$KVMRUN" --timeout "$(limit 60)" --gdb 0 --gdb-wait --control "$S" "$G/spin.bin" > "$OUT" 2> "$ERR" < /dev/null &
+	vm=$!
+	gdb_port "$ERR"
+	wait_socket
+	go="$BATS_TEST_TMPDIR/go"
+	{
+		printf 'send Z0,7000,1\nitem\nitem\nsend vCont;c\nitem\n'
+		while [ ! -e "$go" ]; do sleep 0.05; done
+		printf 'raw \\x03\nitem\nsend z0,7000,1\nitem\nitem\nsend D\nitem\nitem\n'
+	} | timeout "$(limit 40)" python3 "$ROOT/tests/gdbraw.py" "$PORT" > "$BATS_TEST_TMPDIR/raw" &
+	raw=$!
+	wait_lines 1
+	run -1 --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F"
+	[ "$stderr" = "kvmrun: ctl: snapshot: gdb has software breakpoints in guest RAM, which the file would keep: delete them or use hbreak" ]
+	touch "$go"
+	wait "$raw"
+	[ "$(cat "$BATS_TEST_TMPDIR/raw")" = "$(printf '+\nreply OK\n+\nreply T02thread:01;\n+\nreply OK\n+\nreply OK')" ]
+	run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F"
+	[ "$output" = "snapshot=$F" ]
+	run -0 timeout "$(limit 20)" "$KVMRUN" ctl "$S" quit 3
+	finish
+	[ "$vm_status" = 3 ]
+	[ "$(cat "$OUT")" = spinning ]
+}
+
 @test "--snapshot-on-port with a PCI device: usage error" {
 	run -2 --separate-stderr "$KVMRUN" --snapshot-on-port "$F" --device virtio-rng "$G/snap_end.bin"
 	[ "$stderr" = "kvmrun: --snapshot-on-port: a VM with PCI devices (--disk, --net, --device) cannot be saved yet; $USAGE" ]
