@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# Snapshot and restore of a Linux guest (build/linux's kernel and initrd,
+# kvmrun.test=snap in tests/linux/init): saved through the control socket while
+# init waits on the console, restored seconds later; the restored kernel's wall
+# clock is right, its timers fire, its RAM (the initramfs) is intact.
+load ../helpers
+
+L="$ROOT/build/linux"
+
+setup() {
+	need_kvm
+	[ -s "$L/bzImage" ] && [ -s "$L/initrd.gz" ] || {
+		echo "# no Linux test images in $L: run tests/linux/build.sh (make test does)" >&3
+		return 1
+	}
+	F="$BATS_TEST_TMPDIR/linux.snap" S="$BATS_TEST_TMPDIR/ctl.sock"
+	OUT="$BATS_TEST_TMPDIR/out" ERR="$BATS_TEST_TMPDIR/err"
+	vm=
+}
+
+teardown() {
+	if [ -n "$vm" ]; then kill -KILL "$vm" 2>/dev/null || true; fi
+}
+
+# init_lines FILE: the console's lines without carriage returns and without
+# the kernel's log lines ("[    1.234] ...").
+init_lines() {
+	tr -d '\r' < "$1" | grep -v '^\[ *[0-9]*\.[0-9]*\]' || true
+}
+
+@test "Linux: saved at a prompt (ctl snapshot --exit), restored 10 s later: the clock is right, a 1 s sleep ends, /init is intact" {
+	timeout -k 5 $((150 * TIME_SCALE)) "$KVMRUN" --mem 256 --cpus 2 --control "$S" --timeout $((100 * TIME_SCALE)) \
+		--initrd "$L/initrd.gz" --append "quiet kvmrun.test=snap" "$L/bzImage" > "$OUT" 2> "$ERR" < /dev/null &
+	vm=$!
+	for _ in $(seq 1 $((1200 * TIME_SCALE))); do grep -q 'snap ready' "$OUT" && break; sleep 0.1; done
+	[ "$(init_lines "$OUT")" = "snap ready" ]
+	run -0 --separate-stderr timeout $((20 * TIME_SCALE)) "$KVMRUN" ctl "$S" snapshot "$F" --exit
+	[ "$output" = "snapshot=$F state=ended" ]
+	wait "$vm"
+	vm=
+	[ "$(cat "$ERR")" = "kvmrun: saved to '$F'; the run ends (kvmrun --restore $F resumes it)" ]
+	sleep 10
+	local before after
+	before=$(date +%s)
+	run --separate-stderr timeout -k 5 $((60 * TIME_SCALE)) "$KVMRUN" --restore "$F" \
+		< <(printf 'date\nsleep\nsum\nend\n')
+	after=$(date +%s)
+	printf 'status %s; stdout:\n%s\nstderr:\n%s\n' "$status" "$output" "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	echo "$output" > "$OUT"
+	mapfile -t got < <(init_lines "$OUT")
+	[ "${#got[@]}" -eq 3 ]
+	# The guest's wall clock: within a second of the host's while it ran.
+	local t=${got[0]#date }
+	[ "${got[0]}" = "date $t" ]
+	[ "$t" -ge $((before - 1)) ] && [ "$t" -le $((after + 1)) ]
+	[ "${got[1]}" = "slept 1 s" ]
+	[ "${got[2]}" = "sum $(md5sum < "$ROOT/tests/linux/init")" ]
+}
