@@ -108,14 +108,17 @@ bench/baseline: bench/baseline.c
 	$(CC) $(KCFLAGS) -o $@ $<
 bench/bench: bench/bench.c
 	$(CC) $(KCFLAGS) -o $@ $<
+bench/firstbyte: bench/firstbyte.c
+	$(CC) $(KCFLAGS) -o $@ $<
 
-bench: all bench/baseline bench/bench bench/compute_host bench/compute.elf $(BENCH_GUESTS) tests/guests/spin.bin tests/guests/long_smp.bin
+bench: all bench/baseline bench/bench bench/firstbyte bench/compute_host bench/compute.elf $(BENCH_GUESTS) tests/guests/spin.bin tests/guests/long_smp.bin
 	./bench/bench
 	bench/linux.sh
 	bench/smp.sh
 	bench/virtio.sh
 	bench/net.sh
 	bench/gdb.sh
+	bench/snapshot.sh
 
 # The whole suite against kvmrun built with AddressSanitizer and UBSan (leaks
 # count): any report changes a status or stderr, which the tests compare exactly.
@@ -184,4 +187,4 @@ clean:
 	rm -rf $(ASAN_DIR) $(TSAN_DIR)
 	rm -f kvmrun *.o devices/*.o boot/*.o guest/*.o guest/*.elf guest/*.bin tests/guests/*.o tests/guests/*.elf \
 	      tests/guests/*.bin tests/guests/*.o32 tests/guests/*.elf32 tests/unit tests/fakekvm.so tests/mkimage bench/*.o bench/*.elf bench/*.bin \
-	      bench/baseline bench/bench bench/compute_host $(KIT_CLEAN) $(FUZZ_CLEAN) $(HOSTILE_CLEAN)
+	      bench/baseline bench/bench bench/firstbyte bench/compute_host $(KIT_CLEAN) $(FUZZ_CLEAN) $(HOSTILE_CLEAN)

@@ -14,11 +14,34 @@
 #define MSR_IA32_TSC          0x10
 #define MSR_IA32_TSC_DEADLINE 0x6e0
 
-static int msr_readable(int fd, uint32_t index)
+/*
+ * Keep, of idx[0..n), the MSRs this vCPU can read, in order; their count.
+ * KVM_GET_MSRS stops at the first one it cannot read and returns how many it
+ * read: one call per unreadable MSR, not one per MSR (this runs at every
+ * start with --control).
+ */
+static unsigned msrs_readable(int fd, uint32_t *idx, unsigned n)
 {
-	struct { struct kvm_msrs h; struct kvm_msr_entry e; } m = { .h.nmsrs = 1, .e.index = index };
+	struct kvm_msrs *m = calloc(1, sizeof *m + n * sizeof m->entries[0]);
+	unsigned kept = 0, i = 0;
 
-	return ioctl(fd, KVM_GET_MSRS, &m) == 1;
+	if (!m)
+		return 0;
+	while (i < n) {
+		int r;
+
+		m->nmsrs = n - i;
+		for (unsigned k = 0; k < n - i; k++)
+			m->entries[k] = (struct kvm_msr_entry){ .index = idx[i + k] };
+		r = ioctl(fd, KVM_GET_MSRS, m);
+		if (r < 0)
+			r = 0;
+		memmove(idx + kept, idx + i, (size_t)r * sizeof *idx);
+		kept += (unsigned)r;
+		i += (unsigned)r + 1;	/* past the one it could not read */
+	}
+	free(m);
+	return kept;
 }
 
 int snap_prepare(struct vm *vm)
@@ -55,10 +78,10 @@ int snap_prepare(struct vm *vm)
 	}
 	/* TSC first: others (TSC_ADJUST, the deadline) are read against it. */
 	sn->msrs[n++] = MSR_IA32_TSC;
-	for (unsigned i = 0; i < list->nmsrs; i++) {
+	for (unsigned i = 0, k = msrs_readable(vm->cpu[0].fd, list->indices, list->nmsrs); i < k; i++) {
 		uint32_t m = list->indices[i];
 
-		if (m == MSR_IA32_TSC || !msr_readable(vm->cpu[0].fd, m))
+		if (m == MSR_IA32_TSC)
 			continue;
 		if (m == MSR_IA32_TSC_DEADLINE)
 			deadline = true;
