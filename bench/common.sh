@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# bench/common.sh: what bench/linux.sh, bench/smp.sh and bench/virtio.sh
+# bench/common.sh: what the bench/*.sh scripts
 # share; sourced, from the repository root.
 
 abort() {
@@ -61,4 +61,19 @@ machine() {
 	if grep -q '^model name.*QEMU TCG CPU' /proc/cpuinfo; then
 		echo "note: this CPU is QEMU's software emulation (TCG; the test host of tests/vm): KVM here is nested under it, every VM exit costs tens of microseconds, and times vary with the machine's load"
 	fi
+}
+
+# ratio A B: A / B to two decimals (0 when B is 0).
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
+}
+
+# whole NAME VALUE MAX: exit 2 unless VALUE is a whole number from 1 to MAX.
+whole() {
+	case $2 in
+	''|*[!0-9]*|0*) ;;
+	*) [ "${#2}" -le 6 ] && [ "$2" -le "$3" ] && return ;;
+	esac
+	echo "$1 '$2': not a whole number from 1 to $3" >&2
+	exit 2
 }

@@ -63,21 +63,6 @@ SMP=tests/guests/long_smp.bin
 L=build/linux
 APPEND="console=ttyS0 quiet kvmrun.test=hello"
 
-# ratio A B: A / B to two decimals.
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
-}
-
-# whole NAME VALUE MAX: exit 2 unless VALUE is a whole number from 1 to MAX.
-whole() {
-	case $2 in
-	''|*[!0-9]*|0*) ;;
-	*) [ "${#2}" -le 6 ] && [ "$2" -le "$3" ] && return ;;
-	esac
-	echo "$1 '$2': not a whole number from 1 to $3" >&2
-	exit 2
-}
-
 echo
 echo "SMP: --cpus $CPUS against one vCPU, start to exit:"
 whole BENCH_SMP_RUNS "$RUNS" 1000

@@ -67,21 +67,6 @@ GOAL_MS=5
 GOAL_FLAT=1.20
 BASE_MIB=4	# the guest touches from 4 MiB up
 
-# whole NAME VALUE MAX: exit 2 unless VALUE is a whole number from 1 to MAX.
-whole() {
-	case $2 in
-	''|*[!0-9]*|0*) ;;
-	*) [ "${#2}" -le 6 ] && [ "$2" -le "$3" ] && return ;;
-	esac
-	echo "$1 '$2': not a whole number from 1 to $3" >&2
-	exit 2
-}
-
-# ratio A B: A / B to two decimals.
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
-}
-
 echo
 echo "Snapshots: restore to first output, against a cold start and across RAM sizes; writing, against RAM touched:"
 whole BENCH_SNAP_RUNS "$RUNS" 1000

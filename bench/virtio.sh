@@ -229,11 +229,6 @@ for ((i = 0; i < RUNS; i++)); do
 	for n in "${out_runners[@]}"; do out_run "$n"; done
 done
 
-# ratio A B: A / B, two decimals.
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
-}
-
 met=0 goals=0
 # goal TEXT VALUE MIN: a PASS/MISS line for VALUE >= MIN.
 goal() {
