@@ -867,6 +867,7 @@ struct sandbox {
 	int ctl_snap_fd;         /* its snapshot slot: dup3 onto it (-1: none); in snap_fd too when snapshots are on */
 	bool snapshot;           /* snapshots may be taken: the vCPUs' and the VM's get ioctls */
 	int snap_fd[3];          /* the snapshot files (snapshot/snapshot.h's sources): pwrite, ftruncate (-1: none) */
+	int snap_pagemap_fd;     /* /proc/self/pagemap for a snapshot's RAM scan: pread (-1: none) */
 };
 int seccomp_install(const struct sandbox *sb);
 

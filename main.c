@@ -846,7 +846,7 @@ int main(int argc, char **argv)
 	struct sandbox sb;
 	struct control *ctl = NULL;
 	struct gdb *gdb = NULL;
-	static struct snapper snapper = { .fd = { -1, -1, -1 } };
+	static struct snapper snapper = { .fd = { -1, -1, -1 }, .pagemap_fd = -1 };
 	static struct snap_file snapfile = { .fd = -1 };
 	uint64_t restore_t0 = 0;
 	int status = EXIT_HOST;
@@ -951,7 +951,7 @@ int main(int argc, char **argv)
 	}
 	sb = (struct sandbox){ .first_vcpu_fd = vm.cpu[0].fd, .ncpus = vm.ncpus, .vm_fd = vm.vm_fd, .dev_fd_lo = -1,
 			       .ctl_listen_fd = -1, .gdb_listen_fd = -1, .gdb_fd = -1, .ctl_snap_fd = -1, .snapshot = snapper.enabled,
-			       .snap_fd = { snapper.fd[0], snapper.fd[1], -1 } };
+			       .snap_fd = { snapper.fd[0], snapper.fd[1], -1 }, .snap_pagemap_fd = snapper.pagemap_fd };
 	if (vm.pci && vm.pci->fd_lo >= 0) {	/* pvpanic-pci alone opens none */
 		sb.dev_fd_lo = vm.pci->fd_lo;
 		sb.ndev_fds = (unsigned)(vm.pci->fd_hi - vm.pci->fd_lo + 1);

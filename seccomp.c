@@ -254,6 +254,8 @@ int seccomp_install(const struct sandbox *sb)
 		for (unsigned i = 0; i < 3; i++)
 			for (unsigned k = 0; sb->snap_fd[i] >= 0 && k < sizeof snap_file_calls / sizeof snap_file_calls[0]; k++)
 				allow_fd(&p, snap_file_calls[k], sb->snap_fd[i]);
+		if (sb->snap_pagemap_fd >= 0)
+			allow_fd(&p, SYS_pread64, sb->snap_pagemap_fd);
 	}
 	allow_ioctls(&p, STDIN_FILENO, 1, tty_ioctls, sizeof tty_ioctls / sizeof tty_ioctls[0]);
 	allow_fd(&p, SYS_read, STDIN_FILENO);

@@ -3,6 +3,7 @@
  * every vCPU out of KVM_RUN: from CPU 0's thread, the others parked or paused.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +53,12 @@ int snap_prepare(struct vm *vm)
 	bool deadline = false;
 	int x;
 
+	/*
+	 * Which pages of anonymous RAM were ever touched: the others are zero and
+	 * a snapshot skips them unread. Not for RAM mapped from a snapshot: its
+	 * untouched pages hold the file's bytes. Without it, every page is read.
+	 */
+	sn->pagemap_fd = vm->ram_file ? -1 : open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	__cpuid(0, a, b, c, d);
 	memcpy(sn->vendor, &b, 4);
 	memcpy(sn->vendor + 4, &d, 4);
@@ -228,15 +235,40 @@ static bool write_all(int fd, const void *p, size_t n, uint64_t off)
 	return true;
 }
 
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAPPED (1ULL << 62)
+#define PM_BATCH   512          /* pagemap entries read at once: 2 MiB of RAM */
+
+/*
+ * May RAM page p hold something other than zeros? Pages the process never
+ * touched (neither present nor swapped, in /proc/self/pagemap) cannot; the
+ * others are read. pm caches PM_BATCH entries from *pm_first on.
+ */
+static bool maybe_nonzero(const struct vm *vm, uint64_t p, uint64_t *pm, uint64_t *pm_first)
+{
+	int fd = vm->snap->pagemap_fd;
+
+	if (fd >= 0 && (p < *pm_first || p >= *pm_first + PM_BATCH)) {
+		uint64_t first = ((uintptr_t)vm->mem.host / GUEST_PAGE) + p;
+
+		if (pread(fd, pm, PM_BATCH * sizeof *pm, (off_t)(first * sizeof *pm)) != (ssize_t)(PM_BATCH * sizeof *pm))
+			memset(pm, 0xff, PM_BATCH * sizeof *pm);	/* unknown: read them all */
+		*pm_first = p;
+	}
+	if (fd >= 0 && !(pm[p - *pm_first] & (PM_PRESENT | PM_SWAPPED)))
+		return false;
+	return !zero_page((const uint8_t *)vm->mem.host + p * GUEST_PAGE);
+}
+
 /* RAM's nonzero pages, in runs, at their place after ram_off; holes elsewhere. */
 static bool write_ram(const struct vm *vm, int fd, uint64_t ram_off, uint64_t *written)
 {
 	const uint8_t *ram = vm->mem.host;
-	uint64_t pages = vm->mem.size / GUEST_PAGE, run = 0;
+	uint64_t pages = vm->mem.size / GUEST_PAGE, run = 0, pm[PM_BATCH], pm_first = UINT64_MAX - PM_BATCH;
 
 	*written = 0;
 	for (uint64_t p = 0; p <= pages; p++) {
-		if (p < pages && !zero_page(ram + p * GUEST_PAGE)) {
+		if (p < pages && maybe_nonzero(vm, p, pm, &pm_first)) {
 			run++;
 			continue;
 		}

@@ -192,6 +192,7 @@ struct snapper {
 	bool ctl_done;           /* under vm->shared.lock */
 	int ctl_result;
 	char ctl_why[256];
+	int pagemap_fd;          /* /proc/self/pagemap (snap_prepare; -1: none): RAM's never-touched pages are skipped unread */
 	bool restored;           /* this VM came from a snapshot: the port reads 1 */
 	dev_t src_dev;           /* the file RAM is mapped from (restored), never written over */
 	ino_t src_ino;

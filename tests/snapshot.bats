@@ -160,7 +160,7 @@ wait_socket() {
 @test "SIGUSR1 with --snapshot-on-signal: saved mid-run, the run goes on; the restore prints a tail" {
 	need_kvm
 	start --snapshot-on-signal "$F" "$G/snap_run.bin"
-	wait_lines 5
+	wait_lines 2
 	kill -USR1 "$vm"
 	finish
 	[ "$vm_status" = 0 ]
@@ -176,8 +176,10 @@ wait_socket() {
 	need_kvm
 	start --control "$S" "$G/long_snap_run.bin" -M long
 	wait_socket
-	wait_lines 5
-	run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F" --exit
+	wait_lines 2
+	run --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F" --exit
+	echo "ctl: status $status, stderr: $stderr; kvmrun's stderr: $(cat "$ERR")"
+	[ "$status" = 0 ]
 	[ "$output" = "snapshot=$F state=ended" ]
 	[ "$stderr" = "" ]
 	finish
@@ -221,7 +223,9 @@ wait_socket() {
 	"$KVMRUN" --timeout "$(limit 60)" --control "$S" --restore "$F" > "$OUT" 2> "$ERR" < /dev/null &
 	vm=$!
 	wait_socket
-	run -0 timeout "$(limit 20)" "$KVMRUN" ctl "$S" pause
+	run timeout "$(limit 20)" "$KVMRUN" ctl "$S" pause
+	echo "ctl pause: status $status, $output; kvmrun's stderr: $(cat "$ERR"); lines out: $(wc -l < "$OUT")"
+	[ "$status" = 0 ]
 	run -1 --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F"
 	[ "$stderr" = "kvmrun: ctl: snapshot '$F': it is the file this VM was restored from, which holds its RAM" ]
 	run -0 timeout "$(limit 20)" "$KVMRUN" ctl "$S" quit
