@@ -113,7 +113,9 @@ static void help(void)
 	       "                       the guest's port 0xf0 saves the VM to FILE: writing 0 goes\n"
 	       "                       on, writing 1 ends the run (status 0) once saved\n"
 	       "      --restore FILE   resume the VM saved in FILE (no GUEST; the machine comes\n"
-	       "                       from FILE, which must stay unchanged while the VM runs)\n"
+	       "                       from FILE, which must stay unchanged while the VM runs;\n"
+	       "                       --disk FILE puts another file under each disk in order,\n"
+	       "                       else the paths saved are opened)\n"
 	       "      --no-sandbox     run without the seccomp filter that confines the run loop\n"
 	       "  -s, --stats          at exit, print VM exits by reason and port, and timings\n"
 	       "  -v, --verbose        print the VM setup before running\n"
@@ -143,7 +145,8 @@ static void help(void)
 	       "  106      a --disk file is locked by another process\n"
 	       "  108      a --net backend cannot be opened (tap or socket)\n"
 	       "  110      --restore: the snapshot is damaged, truncated, of another format\n"
-	       "           version, or from a CPU this host cannot stand in for\n"
+	       "           version, or from a CPU this host cannot stand in for; a --disk\n"
+	       "           that does not fit it (another size, count or read-only flag)\n"
 	       "  124      --timeout expired\n"
 	       "  137      killed from gdb (--gdb: kill)\n"
 	       "  128+N    stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM);\n"
@@ -341,8 +344,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		/* What describes the machine comes from the snapshot with --restore. */
 		for (const struct option *l = longs; !o->machine_opt && l->name; l++)
 			if (l->val == c && (strchr("mceMfa", c > 0 && c < 128 ? c : '?') || c == OPT_MODULE ||
-					    c == OPT_INITRD || c == OPT_IRQCHIP || c == OPT_NO_IRQCHIP || c == OPT_DISK ||
-					    c == OPT_DEVICE || c == OPT_NET))
+					    c == OPT_INITRD || c == OPT_IRQCHIP || c == OPT_NO_IRQCHIP ||
+					    c == OPT_DEVICE || c == OPT_NET))	/* --disk: a binding */
 				o->machine_opt = l->name;
 		switch (c) {
 		case 'm':
@@ -823,8 +826,8 @@ static int open_snapshot_files(const struct options *o, struct snapper *sn)
 	for (unsigned i = 0; i < 2; i++) {
 		if (!o->snap_path[i])
 			continue;
-		if (o->ndevs)
-			usage_error("%s: a VM with PCI devices (--disk, --net, --device) cannot be saved yet", names[i]);
+		if (snap_pci_refuse(o->devs, o->ndevs))
+			usage_error("%s: %s", names[i], snap_pci_refuse(o->devs, o->ndevs));
 		sn->path[i] = o->snap_path[i];
 		sn->fd[i] = open(o->snap_path[i], O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 		if (sn->fd[i] < 0) {
@@ -874,6 +877,11 @@ int main(int argc, char **argv)
 		o.cpus = snapfile.machine.ncpus;
 		o.mode = (enum cpu_mode)snapfile.machine.mode;
 		o.irqchip = (int)snapfile.machine.irqchip;
+		/* The devices come from the snapshot; --disk only says which files lie under its disks. */
+		if (snap_pci_plan(&snapfile, o.disks, o.ndisks, o.devs, &o.ndevs, &status) < 0) {
+			snap_close(&snapfile);
+			return status;
+		}
 	} else if ((status = plan_guest(&o, &guest, &fmt)) != 0) {
 		return status;
 	}
@@ -903,7 +911,8 @@ int main(int argc, char **argv)
 		goto out;
 	if (o.restore) {
 		vm.mode = o.mode;
-		if (vm_attach_devices(&vm, *snapfile.cmdline ? snapfile.cmdline : NULL) < 0)
+		if (vm_attach_devices(&vm, *snapfile.cmdline ? snapfile.cmdline : NULL) < 0 ||
+		    vm_attach_pci(&vm, o.devs, o.ndevs) < 0)
 			goto out;
 		if (snap_restore(&vm, &snapfile, &status) < 0)
 			goto out;
@@ -930,7 +939,9 @@ int main(int argc, char **argv)
 			"(loaded as the guest touches it), %s mode, irqchip %s\n", o.restore, snapper.restore_ns / 1e6,
 			vm.ncpus, vm.ncpus == 1 ? "" : "s", (unsigned long long)(o.mem >> 10), mode_name(o.mode),
 			vm.irqchip ? "on" : "off");
-	else if (o.verbose)
+	if (o.verbose && o.restore && vm.pci)
+		pcim_verbose(vm.pci, stderr);
+	if (o.verbose && !o.restore)
 		verbose_setup(&vm, &o, &img);
 	/* The 10 ms tick reads an interactive console and, with the irqchip, finds a CPU halted for good. */
 	if (console_interactive(&vm.con) < 0 ||

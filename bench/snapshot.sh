@@ -257,7 +257,7 @@ goals=$((goals + 1))
 if awk -v r="$r" -v g="$GOAL_FLAT" 'BEGIN { exit !(r <= g) }'; then v=PASS; met=$((met + 1)); else v=MISS; fi
 echo
 echo "goal: flat, restore at ${sizes[last]} / at ${sizes[0]} = $r (at most $GOAL_FLAT): $v"
-echo "information: a save reads all of RAM for nonzero pages (snapshot/save.c: write_ram), so its time grows with RAM."
+echo "information: a save reads only the RAM pages kvmrun touched (snapshot/save.c: write_ram, /proc/self/pagemap): its time follows RAM used, not RAM size."
 
 # --- 3. writing against RAM touched ---
 echo

@@ -124,6 +124,27 @@ static void route(struct msix *x, unsigned v)
 	pthread_mutex_unlock(&mv->lock);
 }
 
+int msix_restore(struct msix *x, const struct msix_entry *e, uint32_t pending)
+{
+	struct msix_vm *mv = x->vm;
+	int rc;
+
+	pthread_mutex_lock(&mv->lock);
+	for (unsigned v = 0; v < x->nvec; v++) {
+		struct kvm_irq_routing_entry *r = &mv->msi[x->gsi0 - MSI_GSI_BASE + v];
+
+		x->e[v] = e[v];
+		x->e[v].ctrl &= PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		r->u.msi.address_lo = x->e[v].addr_lo;
+		r->u.msi.address_hi = x->e[v].addr_hi;
+		r->u.msi.data = x->e[v].data;
+	}
+	x->pending = pending & ((1u << x->nvec) - 1);
+	rc = set_routes(mv);
+	pthread_mutex_unlock(&mv->lock);
+	return rc;
+}
+
 static bool allowed(const struct msix *x, unsigned v)
 {
 	return x->enabled && !x->fn_masked && !(x->e[v].ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT);

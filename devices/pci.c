@@ -82,7 +82,7 @@ static bool bar_wanted(const struct pci_dev *d, uint64_t *base)
  * answering one address would split its registers and its notifications
  * between them). Run after any write to a command register or a BAR.
  */
-static void update_bars(struct pci_bus *pb)
+void pci_update_bars(struct pci_bus *pb)
 {
 	for (unsigned i = 1; i < pb->nslots; i++) {
 		struct pci_dev *d = pb->slot[i];
@@ -176,7 +176,7 @@ static enum io_result data_out(struct io_bus *bus, void *dev, uint16_t port, uns
 	if (n == 0)
 		return IO_OK;
 	if (start < PCI_BASE_ADDRESS_0 + 4 && start + n > PCI_COMMAND)
-		update_bars(pb);
+		pci_update_bars(pb);
 	if (d->ops && d->ops->config_written)
 		d->ops->config_written(d, start, n);
 	return IO_OK;

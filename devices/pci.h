@@ -109,6 +109,14 @@ int msix_init(struct msix *x, struct msix_vm *mv, unsigned nvec);
  */
 void msix_table_access(struct msix *x, bool pba, uint64_t offset, uint8_t *data, unsigned len, bool write);
 
+/*
+ * msix_restore: the table (nvec entries of e) and the pending bits as a
+ * snapshot saved them; every vector's route is installed at once. Sends
+ * nothing (msix_control, called after, releases what may fire). Under the
+ * device's lock. Returns 0, or -1 when KVM refuses the routes (errno).
+ */
+int msix_restore(struct msix *x, const struct msix_entry *e, uint32_t pending);
+
 /* msix_control: message control as written (enable, function mask); pending vectors fire if now allowed. */
 void msix_control(struct msix *x, uint16_t ctrl);
 
@@ -192,6 +200,14 @@ unsigned pci_add_msix(struct pci_dev *d, unsigned nvec, uint32_t table_off, uint
  * 0, or -1 with a line on stderr when the bus is full.
  */
 int pci_plug(struct pci_bus *pb, struct pci_dev *d, mmio_fn fn, void *dev);
+
+/*
+ * pci_update_bars: every BAR decodes where its configuration space says (a
+ * BAR that overlaps an earlier slot's does not decode), its MMIO region and
+ * bar_moved hook following: after any write to a command register or a BAR,
+ * and after a restore wrote the configuration spaces back. Under the VM's lock.
+ */
+void pci_update_bars(struct pci_bus *pb);
 
 /* pci_verbose: the -v lines: one per device with its slot, IDs, BAR and interrupts. */
 void pci_verbose(const struct pci_bus *pb, FILE *f);

@@ -44,6 +44,8 @@ struct pci_machine *pcim_create(struct vm *vm, const struct dev_spec *specs, uns
 	for (unsigned i = 0; i < n; i++) {
 		struct virtio_dev *d = NULL;
 
+		pm->spec[pm->nspec++] = specs[i];
+
 		switch (specs[i].kind) {
 		case DEV_DISK:
 			d = virtio_blk_add(vm, &pm->bus, &pm->msi, specs[i].disk, ndisks++);

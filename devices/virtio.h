@@ -127,6 +127,14 @@ struct virtio_ops {
 	void (*poll_ready)(struct virtio_dev *d);
 	/* --stats: the device's own counters, one line (may be NULL). */
 	void (*stats)(const struct virtio_dev *d, FILE *f);
+	/*
+	 * Snapshots (NULL: the backend holds nothing the guest would miss).
+	 * save: what the backend holds, at most room bytes into buf; the count.
+	 * restore: the same back, into a device not yet started; 0, or -1 when
+	 * the bytes do not fit. Both under the lock.
+	 */
+	size_t (*save)(struct virtio_dev *d, void *buf, size_t room);
+	int (*restore)(struct virtio_dev *d, const void *buf, size_t len);
 };
 
 struct virtio_stats {
@@ -400,6 +408,8 @@ struct pci_machine {
 	struct msix_vm msi;
 	struct virtio_dev *vdev[PCI_MAX_SLOTS];
 	unsigned nvdev;
+	struct dev_spec spec[PCI_MAX_SLOTS - 1];  /* what was asked for, in order (a snapshot records it) */
+	unsigned nspec;
 	int fd_lo, fd_hi;                /* the devices' descriptors lie in [fd_lo, fd_hi] (-1: none) */
 };
 

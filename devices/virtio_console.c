@@ -159,11 +159,39 @@ static void hvc_reset(struct virtio_dev *d)
 	h->more = false;
 }
 
+/*
+ * A snapshot keeps the input read from the console but not yet in the
+ * guest's buffers. Staged output is not kept: the run that saved writes it.
+ */
+static size_t hvc_save(struct virtio_dev *d, void *buf, size_t room)
+{
+	struct hvc *h = d->backend;
+	size_t n = h->in_len - h->in_pos;
+
+	if (n > room)
+		n = room;
+	memcpy(buf, h->in + h->in_pos, n);
+	return n;
+}
+
+static int hvc_restore(struct virtio_dev *d, const void *buf, size_t len)
+{
+	struct hvc *h = d->backend;
+
+	if (len > sizeof h->in)
+		return -1;
+	memcpy(h->in, buf, len);
+	h->in_pos = 0;
+	h->in_len = len;
+	h->out_len = 0;
+	return 0;
+}
+
 static const struct virtio_ops hvc_ops = {
 	.type = "virtio-console", .device_id = VIRTIO_ID_CONSOLE, .pci_class = PCI_CLASS_COMM_OTHER_, .nqueues = 2,
 	.config_len = sizeof(struct virtio_console_config),
 	.config_read = hvc_config, .queue_notify = hvc_notify, .reset = hvc_reset,
-	.poll_fd = hvc_poll_fd, .poll_ready = hvc_exchange,
+	.poll_fd = hvc_poll_fd, .poll_ready = hvc_exchange, .save = hvc_save, .restore = hvc_restore,
 };
 
 struct virtio_dev *virtio_console_add(struct vm *vm, struct pci_bus *pb, struct msix_vm *mv)

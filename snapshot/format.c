@@ -139,13 +139,19 @@ int snap_check_state(const struct snap_header *h, const uint8_t *state, char *wh
 
 const void *snap_find(const uint8_t *state, size_t state_len, uint32_t type, uint32_t cpu, uint32_t *len)
 {
+	return snap_find_nth(state, state_len, type, cpu, 0, len);
+}
+
+const void *snap_find_nth(const uint8_t *state, size_t state_len, uint32_t type, uint32_t cpu, unsigned nth,
+			  uint32_t *len)
+{
 	size_t off = 0;
 
 	while (state_len - off >= sizeof(struct snap_rec)) {
 		struct snap_rec r;
 
 		memcpy(&r, state + off, sizeof r);
-		if (r.type == type && r.cpu == cpu) {
+		if (r.type == type && r.cpu == cpu && nth-- == 0) {
 			*len = r.len;
 			return state + off + sizeof r;
 		}

@@ -304,7 +304,8 @@ int snap_restore(struct vm *vm, struct snap_file *s, int *status)
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (restore_cpu(vm, s, &vm->cpu[i], &skipped, &first, status) < 0)
 			return -1;
-	if (snap_restore_devices(vm, s->state, s->h.state_len, why, sizeof why) < 0)
+	if (snap_restore_devices(vm, s->state, s->h.state_len, why, sizeof why) < 0 ||
+	    snap_restore_pci(vm, s->state, s->h.state_len, why, sizeof why) < 0)
 		return refuse(s, status, EXIT_BAD_SNAPSHOT, "%s", why);
 	if (skipped && vm->verbose)
 		fprintf(stderr, "kvmrun: snapshot '%s': this KVM refused %u saved MSR value%s (the first: MSR 0x%x); "

@@ -11,6 +11,7 @@
 #include <cpuid.h>
 
 #include "snapshot.h"
+#include "../devices/virtio.h"
 
 #define MSR_IA32_TSC          0x10
 #define MSR_IA32_TSC_DEADLINE 0x6e0
@@ -104,8 +105,10 @@ int snap_prepare(struct vm *vm)
 
 const char *snap_refuse_reason(const struct vm *vm)
 {
-	if (vm->pci)
-		return "a VM with PCI devices (--disk, --net, --device) cannot be saved yet";
+	const char *why = vm->pci ? snap_pci_refuse(vm->pci->spec, vm->pci->nspec) : NULL;
+
+	if (why)
+		return why;
 	if (gdb_sw_breakpoints(vm->gdb))
 		return "gdb has software breakpoints in guest RAM, which the file would keep: delete them or use hbreak";
 	return NULL;
@@ -298,6 +301,8 @@ int snap_save(struct vm *vm, int fd, uint64_t *ram_bytes, char *why, size_t len)
 		snprintf(why, len, "out of memory");
 		return -1;
 	}
+	/* From before the vCPUs' state is read until RAM is written: no device thread moves a ring or an interrupt. */
+	snap_pci_lock(vm, true);
 	memcpy(mrec, &m, sizeof m);
 	memcpy(mrec + sizeof m, cmd, m.cmdline_len + 1);
 	snap_add(&b, REC_MACHINE, 0, mrec, sizeof m + m.cmdline_len + 1);
@@ -308,6 +313,7 @@ int snap_save(struct vm *vm, int fd, uint64_t *ram_bytes, char *why, size_t len)
 	if (!save_vm(vm, &b, why, len))
 		goto out;
 	snap_save_devices(vm, &b);
+	snap_save_pci(vm, &b);
 	if (b.failed) {
 		snprintf(why, len, "out of memory for the state");
 		goto out;
@@ -322,6 +328,7 @@ int snap_save(struct vm *vm, int fd, uint64_t *ram_bytes, char *why, size_t len)
 	}
 	r = 0;
 out:
+	snap_pci_lock(vm, false);
 	free(b.data);
 	return r;
 }

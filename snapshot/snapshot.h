@@ -54,6 +54,10 @@ enum snap_type {
 	REC_LAPIC, REC_MSRS, REC_MP_STATE, REC_EVENTS,
 	REC_CLOCK, REC_PIC_MASTER, REC_PIC_SLAVE, REC_IOAPIC, REC_PIT2,
 	REC_DEV_BUS, REC_DEV_UART, REC_DEV_RTC, REC_DEV_I8042, REC_DEV_ACPIPM, REC_DEV_FWCFG,
+	REC_PCI_BUS,        /* struct snap_pci_bus: only in a VM with PCI devices */
+	REC_PCI_DEV,        /* one per device asked for, in order: struct snap_pci_dev, then a disk's path */
+	REC_PCI_CFG,        /* one per slot, the host bridge first: its 256 bytes of configuration space */
+	REC_VIRTIO,         /* one per virtio device, in order: struct snap_virtio, then what its backend holds */
 	REC_TYPES
 };
 
@@ -105,9 +109,11 @@ int snap_check_state(const struct snap_header *h, const uint8_t *state, char *wh
 
 /*
  * snap_find: the record of type for cpu in a checked state, its data and
- * length in *len; NULL if none.
+ * length in *len; NULL if none. snap_find_nth: the nth such (from 0).
  */
 const void *snap_find(const uint8_t *state, size_t state_len, uint32_t type, uint32_t cpu, uint32_t *len);
+const void *snap_find_nth(const uint8_t *state, size_t state_len, uint32_t type, uint32_t cpu, unsigned nth,
+			  uint32_t *len);
 
 /* ---- save.c ---- */
 
@@ -126,7 +132,10 @@ int snap_prepare(struct vm *vm);
  */
 int snap_save(struct vm *vm, int fd, uint64_t *ram_bytes, char *why, size_t len);
 
-/* snap_refuse_reason: why this VM cannot be saved (PCI devices), or NULL when it can. */
+/*
+ * snap_refuse_reason: why this VM cannot be saved (a device that holds the
+ * guest's buffers, gdb's breakpoints in RAM), or NULL when it can.
+ */
 const char *snap_refuse_reason(const struct vm *vm);
 
 /* ---- devstate.c: the devices' records, one table walked both ways ---- */
@@ -139,6 +148,52 @@ void snap_save_devices(struct vm *vm, struct snap_buf *b);
  * attached). Returns 0, or -1 with the damage in why.
  */
 int snap_restore_devices(struct vm *vm, const uint8_t *state, size_t state_len, char *why, size_t len);
+
+/* ---- pcistate.c: the PCI devices' records ---- */
+
+struct snap_file;
+
+/* snap_pci_refuse: why the PCI devices of specs[0..n) cannot be saved, or NULL (virtio-net, virtio-balloon). */
+const char *snap_pci_refuse(const struct dev_spec *specs, unsigned n);
+
+/*
+ * snap_pci_lock: take (lock true) or release every virtio device's lock, in
+ * order. Requests run under it, each whole, so while held no request is half
+ * done and no device thread touches RAM, a disk or an interrupt: snap_save
+ * holds them from before the vCPUs' state is read until RAM is written.
+ */
+void snap_pci_lock(struct vm *vm, bool lock);
+
+/*
+ * snap_save_pci: the machine's devices (kind, disk path, size, read-only flag,
+ * serial), the bus, each slot's configuration space, each virtio device's
+ * transport, queues, MSI-X table and pending bits and what its backend holds.
+ * Under snap_pci_lock. Nothing when the VM has no PCI devices.
+ */
+void snap_save_pci(struct vm *vm, struct snap_buf *b);
+
+/*
+ * snap_pci_plan: the devices a snapshot recorded, as specs[0..*n) for
+ * vm_attach_pci. disks[0..ngiven) are the --disk bindings given anew (in the
+ * recorded order of the disks; none: each disk's recorded path), opened here
+ * with the recorded read-only flag and serial. Returns 0, or -1 after one
+ * line on stderr with *status: EXIT_BAD_SNAPSHOT for a binding that does not
+ * fit (another count of disks, another size, another read-only flag) or a
+ * damaged record, disk_open's status for a file that cannot be opened.
+ */
+int snap_pci_plan(const struct snap_file *s, struct disk *disks, unsigned ngiven, struct dev_spec *specs,
+		  unsigned *n, int *status);
+
+/*
+ * snap_restore_pci: into the devices vm_attach_pci made from snap_pci_plan,
+ * threads not started: configuration spaces (the BARs re-mapped in the MMIO
+ * table, their ioeventfds moved), transports, queues (re-enabled through
+ * vq_enable, which checks the rings lie in RAM), MSI-X tables (routes
+ * installed), backends; every ready queue is kicked and interrupted once so
+ * that nothing handed over around the save is missed. Returns 0, or -1 with
+ * the damage in why.
+ */
+int snap_restore_pci(struct vm *vm, const uint8_t *state, size_t state_len, char *why, size_t len);
 
 /* ---- restore.c ---- */
 

@@ -1696,6 +1696,19 @@ static void test_snapshot_format(void)
 	p = snap_find(b.data, b.len, REC_DEV_UART, 0, &len);
 	CHECK(p && len == 3 && memcmp(p, "abc", 3) == 0);
 	CHECK(snap_find(b.data, b.len, REC_REGS, 0, &len) == NULL);
+	{	/* records of one type, one per device: the nth */
+		struct snap_buf d = { .data = NULL };
+
+		snap_add(&d, REC_VIRTIO, 0, "one", 3);
+		snap_add(&d, REC_PCI_CFG, 0, "x", 1);
+		snap_add(&d, REC_VIRTIO, 0, "two", 3);
+		p = snap_find_nth(d.data, d.len, REC_VIRTIO, 0, 1, &len);
+		CHECK(p && len == 3 && memcmp(p, "two", 3) == 0);
+		p = snap_find_nth(d.data, d.len, REC_VIRTIO, 0, 0, &len);
+		CHECK(p && len == 3 && memcmp(p, "one", 3) == 0);
+		CHECK(snap_find_nth(d.data, d.len, REC_VIRTIO, 0, 2, &len) == NULL);
+		free(d.data);
+	}
 
 	CHECK_U(snap_check_header(file, 100, 100, &got, why, sizeof why), (uint64_t)(int64_t)-1);
 	CHECK_S(why, "truncated: 100 bytes, less than the 128-byte header");

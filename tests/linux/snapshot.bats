@@ -2,8 +2,13 @@
 # Snapshot and restore of a Linux guest (build/linux's kernel and initrd,
 # kvmrun.test=snap in tests/linux/init): saved through the control socket while
 # init waits on the console, restored seconds later; the restored kernel's wall
-# clock is right, its timers fire, its RAM (the initramfs) is intact.
+# clock is right, its timers fire, its RAM (the initramfs) is intact; with a
+# virtio disk and virtio-rng, the restored guest reads and writes the disk and
+# draws random bytes.
 load ../helpers
+
+# debugfs and e2fsck live in /sbin, which a user's PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
 
 L="$ROOT/build/linux"
 
@@ -55,6 +60,49 @@ init_lines() {
 	local t=${got[0]#date }
 	[ "${got[0]}" = "date $t" ]
 	[ "$t" -ge $((before - 1)) ] && [ "$t" -le $((after + 1)) ]
-	[ "${got[1]}" = "slept 1 s" ]
+	# The timer fires: not before 1 s, and not long after (the test host's
+	# load stretches it: the bound grows with TIME_SCALE; a timer lost in the
+	# restore never fires and the run times out).
+	local ms=${got[1]#slept }
+	ms=${ms% ms}
+	[ "${got[1]}" = "slept $ms ms" ]
+	[ "$ms" -ge 1000 ] && [ "$ms" -lt $((2000 + 500 * TIME_SCALE)) ]
 	[ "${got[2]}" = "sum $(md5sum < "$ROOT/tests/linux/init")" ]
+}
+
+@test "Linux with --disk and virtio-rng: saved with vda mounted, restored on the saved path: the guest reads the payload, writes a file (debugfs reads it back, e2fsck finds the image clean), draws random bytes; a disk of another size is refused" {
+	[ -s "$L/disk.ext4" ] || skip "no $L/disk.ext4: run tests/linux/build.sh"
+	local disk="$BATS_TEST_TMPDIR/disk.img" other="$BATS_TEST_TMPDIR/other.img"
+	cp "$L/disk.ext4" "$disk"
+	timeout -k 5 $((150 * TIME_SCALE)) "$KVMRUN" --mem 256 --cpus 2 --control "$S" --timeout $((100 * TIME_SCALE)) \
+		--disk "$disk" --device virtio-rng \
+		--initrd "$L/initrd.gz" --append "quiet kvmrun.test=snap" "$L/bzImage" > "$OUT" 2> "$ERR" < /dev/null &
+	vm=$!
+	for _ in $(seq 1 $((1200 * TIME_SCALE))); do grep -q 'snap ready' "$OUT" && break; sleep 0.1; done
+	[ "$(init_lines "$OUT")" = "snap ready" ]
+	run -0 --separate-stderr timeout $((20 * TIME_SCALE)) "$KVMRUN" ctl "$S" snapshot "$F" --exit
+	[ "$output" = "snapshot=$F state=ended" ]
+	wait "$vm"
+	vm=
+	[ "$(cat "$ERR")" = "kvmrun: saved to '$F'; the run ends (kvmrun --restore $F resumes it)" ]
+	# A disk of another size under vda: one line, status 110.
+	truncate -s 32M "$other"
+	run -110 --separate-stderr timeout $((20 * TIME_SCALE)) "$KVMRUN" --restore "$F" --disk "$other"
+	[ "$output" = "" ]
+	[ "$stderr" = "kvmrun: snapshot '$F': its disk vda was 16777216 bytes; $other is 33554432" ]
+	# No --disk: the saved path.
+	run --separate-stderr timeout -k 5 $((60 * TIME_SCALE)) "$KVMRUN" --restore "$F" \
+		< <(printf 'disk\nwrite\nrng\nsum\nend\n')
+	printf 'status %s; stdout:\n%s\nstderr:\n%s\n' "$status" "$output" "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	echo "$output" > "$OUT"
+	local want
+	want=$(seq 1 20000 | sha256sum | cut -d' ' -f1)
+	[ "$(init_lines "$OUT")" = "$(printf 'disk %s\nwrote %s\nunmounted\nrng 16 bytes\nsum %s' \
+		"$(cat "$L/payload.sha256")" "$want" "$(md5sum < "$ROOT/tests/linux/init")")" ]
+	[ "$(debugfs -R 'cat /restored.txt' "$disk" 2> /dev/null | sha256sum | cut -d' ' -f1)" = "$want" ]
+	run e2fsck -fn "$disk"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
