@@ -15,14 +15,14 @@ BINDIR  ?= $(PREFIX)/bin
 # A flat guest is one RWX segment by nature; newer ld warns about it, older ld lacks the switch.
 LD_NORWX := $(shell $(LD) --help 2>/dev/null | grep -q -- --no-warn-rwx-segments && echo --no-warn-rwx-segments)
 
-SRCS := main.c kvm.c vcpu.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c user.c seccomp.c console.c stop.c dump.c halt.c parse.c control.c ctl.c gdb.c \
+SRCS := main.c kvm.c vcpu.c cpu.c load.c elf.c multiboot.c io.c uart.c exitport.c fwcfg.c user.c seccomp.c console.c stop.c dump.c halt.c parse.c control.c ctl.c usock.c gdb.c \
         $(wildcard devices/*.c) $(wildcard boot/*.c) $(wildcard snapshot/*.c)
 HEADERS := kvm.h $(wildcard devices/*.h) $(wildcard boot/*.h) $(wildcard snapshot/*.h)
 OBJS := $(SRCS:.c=.o)
 LIB_OBJS := $(filter-out main.o,$(OBJS))
 
 GUESTS      := guest/hello.bin
-TEST_GUESTS := $(patsubst %.S,%.bin,$(wildcard tests/guests/*.S))
+TEST_GUESTS := $(patsubst %.S,%.bin,$(wildcard tests/guests/*.S)) $(patsubst %.c,%.elf,$(wildcard tests/guests/*.c))
 # 32-bit code also as ELF32 executables (and Multiboot kernels when they carry a header).
 TEST_ELF32  := $(patsubst %.S,%.elf32,$(wildcard tests/guests/prot_*.S tests/guests/mb32_*.S))
 BENCH_GUESTS := $(patsubst %.S,%.bin,$(wildcard bench/*.S))
@@ -133,7 +133,8 @@ check-asan: $(ASAN_DIR)/kvmrun
 	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:verify_asan_link_order=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	$(MAKE) test KVMRUN=$(abspath $(ASAN_DIR)/kvmrun)
 
-# The SMP tests and the hostile PCI/virtio guests against kvmrun built with
+# The SMP tests, the hostile PCI/virtio guests and the gdb stub (its thread
+# against the vCPU threads it pauses and steps) against kvmrun built with
 # ThreadSanitizer (clang): a data race or lock misuse between the vCPU threads
 # and the device threads is a report on stderr and status 66, which the tests'
 # exact comparisons fail on.
@@ -150,6 +151,8 @@ check-tsan: $(TSAN_DIR)/kvmrun $(TEST_DEPS) $(HOSTILE_GUESTS)
 	$(WITH_KVM) bats $(BATS_FLAGS) tests/smp.bats
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 KVMRUN=$(abspath $(TSAN_DIR)/kvmrun) \
 	$(WITH_KVM) bats $(BATS_FLAGS) -f '^(virtio|virtio-blk|virtio-net|virtio-balloon|pci):' tests/hostile/hostile.bats
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 KVMRUN=$(abspath $(TSAN_DIR)/kvmrun) \
+	$(WITH_KVM) bats $(BATS_FLAGS) tests/gdb.bats
 
 debug:
 	$(MAKE) clean

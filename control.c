@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/virtio_balloon.h>
@@ -40,12 +39,9 @@ struct client {
 };
 
 struct control {
-	char *path;
-	int listen_fd;
+	struct usock sock;       /* the listening socket, and its file's remover */
 	int null_fd;             /* /dev/null: what a free slot holds, so its number stays reserved */
 	int snap_fd;             /* the slot a snapshot's file takes while it is written (null_fd's file otherwise) */
-	int remover_fd;          /* the remover reads it: EOF when kvmrun is gone */
-	int removed_fd;          /* EOF (POLLHUP) here when the remover has unlinked the socket and exited */
 	struct vm *vm;
 	pthread_t thread;
 	bool started;
@@ -66,151 +62,21 @@ static const char help_text[] =
 	"snapshot FILE [--exit]  save the VM to FILE (kvmrun --restore FILE resumes it); with --exit, then end the run (status 0)\n"
 	"help              this list\n";
 
-/* ---- the socket and its remover (single-threaded, before the VM) ---- */
-
-static struct control *open_fail(struct control *c, int fd, int *status, int st)
-{
-	if (fd >= 0)
-		close(fd);
-	if (c) {
-		if (c->listen_fd >= 0) {
-			close(c->listen_fd);
-			unlink(c->path);
-		}
-		free(c->path);
-		free(c);
-	}
-	*status = st;
-	return NULL;
-}
-
-/*
- * The remover: a child with nothing of kvmrun's but two pipe ends. It ignores
- * the terminal's and timeout(1)'s signals, waits for EOF on its pipe (kvmrun
- * closed it or died), unlinks the socket if the file there is still the one
- * kvmrun made (a newer kvmrun may have replaced a stale one), and exits, which
- * tells kvmrun it is done. Only async-signal-safe calls: the parent has threads
- * later, and even now a fork should not trust stdio.
- */
-static void remover(const char *path, int in_fd, int done_fd, dev_t dev, ino_t ino)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
-	struct stat st;
-	char b;
-	int null = open("/dev/null", O_RDWR);
-
-	for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		signal(sigs[i], SIG_IGN);
-	if (null >= 0)
-		for (int fd = 0; fd < 3; fd++)
-			dup2(null, fd);	/* no pipe of a caller's (bats, a shell) stays open through us */
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != in_fd && fd != done_fd)
-			close(fd);
-	closefrom(1024);
-	while (read(in_fd, &b, 1) < 0 && errno == EINTR)
-		;
-	if (lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
-		unlink(path);
-	_exit(0);
-}
+/* ---- the socket (single-threaded, before the VM) ---- */
 
 struct control *control_open(const char *path, int *status)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct control *c;
-	struct stat st;
-	int fd = -1, to_remover[2], from_remover[2];
-	mode_t old;
-	pid_t pid;
+	struct control *c = calloc(1, sizeof *c);
 
-	if (strlen(path) >= sizeof a.sun_path) {
-		fprintf(stderr, "kvmrun: --control '%s': longer than %zu bytes, the most a UNIX socket's path may be\n",
-			path, sizeof a.sun_path - 1);
-		return open_fail(NULL, -1, status, EXIT_USAGE);
-	}
-	memcpy(a.sun_path, path, strlen(path) + 1);
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			fprintf(stderr, "kvmrun: --control '%s': exists and is not a socket; kvmrun replaces only a stale socket\n",
-				path);
-			return open_fail(NULL, -1, status, EXIT_USAGE);
-		}
-		/* A socket nobody accepts on is what a killed kvmrun leaves: replace it. A live one is someone's. */
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd < 0) {
-			fprintf(stderr, "kvmrun: --control: cannot make a socket: %s\n", strerror(errno));
-			return open_fail(NULL, -1, status, EXIT_HOST);
-		}
-		if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 || errno == EAGAIN) {
-			fprintf(stderr, "kvmrun: --control '%s': in use: a program accepts connections there "
-				"(another kvmrun?)\n", path);
-			return open_fail(NULL, fd, status, EXIT_USAGE);
-		}
-		if (errno != ECONNREFUSED) {
-			fprintf(stderr, "kvmrun: --control '%s': %s\n", path, strerror(errno));
-			return open_fail(NULL, fd, status, EXIT_USAGE);
-		}
-		close(fd);
-		if (unlink(path) < 0 && errno != ENOENT) {
-			fprintf(stderr, "kvmrun: --control '%s': cannot remove the stale socket: %s\n", path, strerror(errno));
-			return open_fail(NULL, -1, status, EXIT_USAGE);
-		}
-	} else if (errno != ENOENT) {
-		fprintf(stderr, "kvmrun: --control '%s': %s\n", path, strerror(errno));
-		return open_fail(NULL, -1, status, EXIT_USAGE);
-	}
-
-	c = calloc(1, sizeof *c);
-	if (!c || !(c->path = strdup(path))) {
-		free(c);
+	if (!c) {
 		fprintf(stderr, "kvmrun: out of memory for the control socket\n");
 		*status = EXIT_HOST;
 		return NULL;
 	}
-	c->listen_fd = c->null_fd = c->remover_fd = c->removed_fd = -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		fprintf(stderr, "kvmrun: --control: cannot make a socket: %s\n", strerror(errno));
-		return open_fail(c, -1, status, EXIT_HOST);
-	}
-	old = umask(0177);	/* the socket file is born 0600: only its owner may steer the VM */
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-		int e = errno;
-
-		umask(old);
-		fprintf(stderr, "kvmrun: --control '%s': cannot make the socket there: %s\n", path, strerror(e));
-		return open_fail(c, fd, status, EXIT_USAGE);
-	}
-	umask(old);
-	c->listen_fd = fd;
-	if (listen(fd, 16) < 0 || lstat(path, &st) < 0) {
-		fprintf(stderr, "kvmrun: --control '%s': cannot listen there: %s\n", path, strerror(errno));
-		return open_fail(c, -1, status, EXIT_HOST);
-	}
-	if (pipe2(to_remover, O_CLOEXEC) < 0) {
-		fprintf(stderr, "kvmrun: --control: cannot make a pipe: %s\n", strerror(errno));
-		return open_fail(c, -1, status, EXIT_HOST);
-	}
-	if (pipe2(from_remover, O_CLOEXEC) < 0) {
-		fprintf(stderr, "kvmrun: --control: cannot make a pipe: %s\n", strerror(errno));
-		close(to_remover[0]);
-		close(to_remover[1]);
-		return open_fail(c, -1, status, EXIT_HOST);
-	}
-	pid = fork();
-	if (pid == 0)
-		remover(path, to_remover[0], from_remover[1], st.st_dev, st.st_ino);
-	close(to_remover[0]);
-	close(from_remover[1]);
-	c->remover_fd = to_remover[1];
-	c->removed_fd = from_remover[0];
-	if (pid < 0) {
-		fprintf(stderr, "kvmrun: --control: cannot start the process that removes the socket: %s\n",
-			strerror(errno));
-		close(c->remover_fd);
-		close(c->removed_fd);
-		return open_fail(c, -1, status, EXIT_HOST);
+	c->null_fd = -1;
+	if (usock_open(&c->sock, "--control", path, path, 16, status) < 0) {
+		free(c);
+		return NULL;
 	}
 	return c;
 }
@@ -553,7 +419,7 @@ static void accept_one(struct control *c)
 			k = &c->cl[i];
 	if (!k)
 		return;
-	fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = accept4(c->sock.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;	/* gone already, or EAGAIN: nothing to do */
 	/* Onto the slot the filter knows; dup3 closes the slot's /dev/null. The flags travel with the file. */
@@ -613,7 +479,7 @@ static void *control_thread(void *arg)
 			if (k->deadline - now < wait)
 				wait = k->deadline - now;
 		}
-		p[CTL_CLIENTS] = (struct pollfd){ .fd = free_slots ? c->listen_fd : -1, .events = POLLIN };
+		p[CTL_CLIENTS] = (struct pollfd){ .fd = free_slots ? c->sock.listen_fd : -1, .events = POLLIN };
 		ts = (struct timespec){ .tv_sec = (time_t)(wait / 1000000000ULL), .tv_nsec = (long)(wait % 1000000000ULL) };
 		if (ppoll(p, CTL_CLIENTS + 1, wait == UINT64_MAX ? NULL : &ts, &kick) < 0)
 			continue;	/* EINTR: the kick, or a spurious wake; the loop looks at stop */
@@ -697,7 +563,7 @@ int control_start(struct control *c, struct vm *vm, struct sandbox *sb)
 	while (!c->up)
 		pthread_cond_wait(&c->up_cond, &c->up_lock);
 	pthread_mutex_unlock(&c->up_lock);
-	sb->ctl_listen_fd = c->listen_fd;
+	sb->ctl_listen_fd = c->sock.listen_fd;
 	sb->ctl_fd_lo = c->cl[0].fd;
 	sb->nctl_fds = CTL_CLIENTS;
 	sb->ctl_snap_fd = c->snap_fd;
@@ -726,18 +592,10 @@ void control_stop(struct control *c)
 
 void control_close(struct control *c)
 {
-	struct pollfd p;
-
 	if (!c)
 		return;
 	control_stop(c);
-	close(c->listen_fd);	/* from here a connect is refused */
-	close(c->remover_fd);	/* the remover's EOF: it unlinks the socket and exits */
-	p = (struct pollfd){ .fd = c->removed_fd, .events = POLLIN };
-	while (poll(&p, 1, 2000) < 0 && errno == EINTR)
-		;
-	close(c->removed_fd);
+	usock_close(&c->sock);	/* the socket file is gone when this returns */
 	/* The slots and /dev/null close with the process: close is allowed, but nothing needs it. */
-	free(c->path);
 	free(c);
 }

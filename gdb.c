@@ -1,5 +1,5 @@
 /*
- * The GDB remote stub (--gdb [HOST:]PORT): one TCP connection at a time,
+ * The GDB remote stub (--gdb [HOST:]PORT or unix:PATH): one connection at a time,
  * served by a thread of its own that never runs guest code. A stop (a
  * breakpoint, a watchpoint, a step, Ctrl-C, gdb attaching) holds every vCPU
  * out of KVM_RUN through vcpu.c's pause; the stub then reads and writes the
@@ -37,7 +37,8 @@ struct swbp { uint64_t addr, gpa; uint8_t orig; };
 struct hwbp { uint64_t addr; unsigned type, len; bool used; };	/* type: 0 exec, 1 write, 3 access */
 
 struct gdb {
-	int listen_fd;
+	int listen_fd;           /* TCP's, or sock's */
+	struct usock sock;       /* --gdb unix:PATH (listen_fd -1 for TCP) */
 	int null_fd;
 	int fd;                  /* the connection's fixed slot (null_fd's file while none) */
 	bool connected, noack, wait;
@@ -950,24 +951,31 @@ static void *gdb_thread(void *arg)
 
 /* ---- setup, from main.c ---- */
 
-int gdb_parse(const char *s, char *host, size_t hlen, uint16_t *port, const char **why)
+int gdb_parse(const char *s, struct gdb_addr *a, const char **why)
 {
 	const char *colon = strrchr(s, ':');
 	const char *ps = colon ? colon + 1 : s;
-	struct in_addr a;
+	struct in_addr in;
 	char *end;
 	unsigned long v;
 
-	*why = "not [HOST:]PORT";
-	if (colon) {
-		if ((size_t)(colon - s) >= hlen || colon == s)
-			return -1;
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = 0;
-	} else {
-		snprintf(host, hlen, "127.0.0.1");
+	memset(a, 0, sizeof *a);
+	a->arg = s;
+	if (strncmp(s, "unix:", 5) == 0) {
+		a->path = s + 5;
+		*why = "PATH is empty";
+		return *a->path ? 0 : -1;
 	}
-	if (inet_pton(AF_INET, host, &a) != 1) {
+	*why = "not [HOST:]PORT or unix:PATH";
+	if (colon) {
+		if ((size_t)(colon - s) >= sizeof a->host || colon == s)
+			return -1;
+		memcpy(a->host, s, (size_t)(colon - s));
+		a->host[colon - s] = 0;
+	} else {
+		snprintf(a->host, sizeof a->host, "127.0.0.1");
+	}
+	if (inet_pton(AF_INET, a->host, &in) != 1) {
 		*why = "HOST is not an IPv4 address";
 		return -1;
 	}
@@ -981,16 +989,35 @@ int gdb_parse(const char *s, char *host, size_t hlen, uint16_t *port, const char
 		*why = *end ? "PORT is not a number" : "PORT is above 65535";
 		return -1;
 	}
-	*port = (uint16_t)v;
+	a->port = (uint16_t)v;
 	return 0;
 }
 
-struct gdb *gdb_open(const char *host, uint16_t port, bool wait, bool verbose, int *status)
+/* The TCP listener at a's host:port; its port (the one picked, for port 0) in g->port. */
+static int listen_tcp(struct gdb *g, const struct gdb_addr *a)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(a->port) };
 	socklen_t sl = sizeof sa;
-	struct gdb *g = calloc(1, sizeof *g);
 	int one = 1;
+
+	inet_pton(AF_INET, a->host, &sa.sin_addr);
+	g->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (g->listen_fd < 0 || setsockopt(g->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(g->listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(g->listen_fd, 1) < 0 ||
+	    getsockname(g->listen_fd, (struct sockaddr *)&sa, &sl) < 0) {
+		fprintf(stderr, "kvmrun: --gdb %s:%u: cannot listen: %s\n", a->host, a->port, strerror(errno));
+		if (g->listen_fd >= 0)
+			close(g->listen_fd);
+		return -1;
+	}
+	g->port = ntohs(sa.sin_port);
+	return 0;
+}
+
+struct gdb *gdb_open(const struct gdb_addr *a, bool wait, bool verbose, int *status)
+{
+	struct gdb *g = calloc(1, sizeof *g);
+	const char *held = wait ? "; the guest waits for gdb at its first instruction" : "";
 
 	*status = EXIT_HOST;
 	if (!g) {
@@ -1001,21 +1028,18 @@ struct gdb *gdb_open(const char *host, uint16_t port, bool wait, bool verbose, i
 	trace = getenv("KVMRUN_GDB_TRACE") != NULL;
 	g->step_cpu = -1;
 	g->null_fd = -1;
-	inet_pton(AF_INET, host, &sa.sin_addr);
-	g->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (g->listen_fd < 0 || setsockopt(g->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(g->listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(g->listen_fd, 1) < 0 ||
-	    getsockname(g->listen_fd, (struct sockaddr *)&sa, &sl) < 0) {
-		fprintf(stderr, "kvmrun: --gdb %s:%u: cannot listen: %s\n", host, port, strerror(errno));
-		if (g->listen_fd >= 0)
-			close(g->listen_fd);
+	g->sock.listen_fd = -1;
+	if ((a->path ? usock_open(&g->sock, "--gdb", a->arg, a->path, 1, status) : listen_tcp(g, a)) < 0) {
 		free(g);
 		return NULL;
 	}
-	g->port = ntohs(sa.sin_port);
-	if (verbose || port == 0)
-		fprintf(stderr, "kvmrun: gdb: listening on %s:%u%s\n", host, g->port,
-			wait ? "; the guest waits for gdb at its first instruction" : "");
+	if (a->path) {
+		g->listen_fd = g->sock.listen_fd;
+		if (verbose)
+			fprintf(stderr, "kvmrun: gdb: listening on unix:%s%s\n", a->path, held);
+	} else if (verbose || a->port == 0) {
+		fprintf(stderr, "kvmrun: gdb: listening on %s:%u%s\n", a->host, g->port, held);
+	}
 	return g;
 }
 
@@ -1124,6 +1148,9 @@ void gdb_close(struct gdb *g, int status)
 		snprintf(w, sizeof w, "W%02x", status & 0xff);
 		reply(g, w);
 	}
-	close(g->listen_fd);
+	if (g->sock.listen_fd >= 0)
+		usock_close(&g->sock);	/* the socket file is gone when this returns */
+	else
+		close(g->listen_fd);
 	free(g);
 }

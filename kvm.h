@@ -871,6 +871,30 @@ struct sandbox {
 };
 int seccomp_install(const struct sandbox *sb);
 
+/* ---- usock.c: a listening UNIX socket whose file goes with kvmrun (--control, --gdb unix:) ---- */
+
+struct usock {
+	int listen_fd;           /* listening, non-blocking; -1 when none */
+	int remover_fd;          /* the remover reads it: EOF when kvmrun is gone */
+	int removed_fd;          /* EOF (POLLHUP) here when the remover has unlinked the socket and exited */
+};
+
+/*
+ * usock_open: while kvmrun has one thread (it forks). Make path a listening
+ * UNIX stream socket, mode 0600, with backlog. A socket there that nobody
+ * accepts on (connect: ECONNREFUSED, what a killed kvmrun leaves) is
+ * replaced; anything else (a live socket, a file of any other kind, a path
+ * over 107 bytes, a directory that does not exist) is refused. Forks the
+ * remover: a process that waits for kvmrun to end, however it ends (SIGKILL
+ * included), then unlinks the socket if it is still the one made here.
+ * Returns 0, or -1 after one line on stderr naming opt and arg (the option and
+ * its value as given) with *status set (EXIT_USAGE: the path; EXIT_HOST).
+ */
+int usock_open(struct usock *u, const char *opt, const char *arg, const char *path, int backlog, int *status);
+
+/* usock_close: close the socket and wait (at most 2 s) until the remover has unlinked it. Idempotent. */
+void usock_close(struct usock *u);
+
 /* ---- control.c: the control socket (--control PATH), served from its own thread ---- */
 
 #define CTL_LINE_MAX     4096                   /* a request line, its newline included */
@@ -910,27 +934,37 @@ void control_stop(struct control *c);
  */
 void control_close(struct control *c);
 
-/* ---- gdb.c: the GDB remote stub (--gdb [HOST:]PORT), served from its own thread ---- */
+/* ---- gdb.c: the GDB remote stub (--gdb [HOST:]PORT or unix:PATH), served from its own thread ---- */
 
 #define EXIT_GDB_KILL 137   /* gdb's kill: 128 + SIGKILL, as for a process gdb kills */
 
 struct gdb;
 
-/*
- * gdb_parse: "[HOST:]PORT" (HOST an IPv4 address, default 127.0.0.1; PORT
- * 0-65535, 0: any free port) into host (hlen bytes) and port. Returns 0, or
- * -1 with *why set to a short reason.
- */
-int gdb_parse(const char *s, char *host, size_t hlen, uint16_t *port, const char **why);
+/* Where the stub listens: TCP at host:port, or a UNIX socket at path. */
+struct gdb_addr {
+	const char *arg;         /* the --gdb value as given */
+	const char *path;        /* unix:PATH: the socket's path (within arg); NULL: TCP */
+	char host[64];           /* TCP: an IPv4 address */
+	uint16_t port;           /* TCP: 0 picks any free port */
+};
 
 /*
- * gdb_open: listen on host:port (TCP), before any thread. With port 0, or
- * verbose, says on stderr which port it listens on. wait: the guest is held
- * at its first instruction until gdb continues it. Returns the stub, or NULL
- * after one line on stderr with *status set (EXIT_HOST: the port is in use,
- * the address is not local).
+ * gdb_parse: "[HOST:]PORT" (HOST an IPv4 address, default 127.0.0.1; PORT
+ * 0-65535, 0: any free port) or "unix:PATH" (PATH not empty; whether a socket
+ * may be made there is gdb_open's to say) into *a. Returns 0, or -1 with
+ * *why set to a short reason.
  */
-struct gdb *gdb_open(const char *host, uint16_t port, bool wait, bool verbose, int *status);
+int gdb_parse(const char *s, struct gdb_addr *a, const char **why);
+
+/*
+ * gdb_open: listen where a says, before any thread (a UNIX socket forks its
+ * remover, usock_open). With port 0, or verbose, says on stderr where it
+ * listens. wait: the guest is held at its first instruction until gdb
+ * continues it. Returns the stub, or NULL after one line on stderr with
+ * *status set (EXIT_HOST: the port is in use, the address is not local;
+ * a refused PATH as usock_open says: EXIT_USAGE).
+ */
+struct gdb *gdb_open(const struct gdb_addr *a, bool wait, bool verbose, int *status);
 
 /*
  * gdb_start: after vm_start_aps, before the filter: reserve the connection's
@@ -957,7 +991,8 @@ unsigned gdb_sw_breakpoints(const struct gdb *g);
 /*
  * gdb_close: after the run (status: the exit status, -1 if none): end and join
  * the stub's thread, tell a connected gdb that the guest exited with that
- * status (W), close the sockets. NULL is fine.
+ * status (W), close the sockets (a UNIX socket's file is gone on return).
+ * NULL is fine.
  */
 void gdb_close(struct gdb *g, int status);
 

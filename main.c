@@ -28,9 +28,8 @@ struct options {
 	int irqchip;			/* -1: by format (on for Multiboot), 0 off, 1 on */
 	const char *timeout_arg;
 	const char *control;		/* --control PATH, or NULL */
-	const char *gdb;		/* --gdb [HOST:]PORT, or NULL */
-	char gdb_host[64];
-	uint16_t gdb_port;
+	const char *gdb;		/* --gdb [HOST:]PORT or unix:PATH, or NULL */
+	struct gdb_addr gdb_addr;
 	bool gdb_wait;			/* --gdb-wait */
 	const char *restore;		/* --restore FILE, or NULL */
 	const char *snap_path[SNAP_SOURCES];	/* --snapshot-on-signal FILE, --snapshot-on-port FILE */
@@ -102,9 +101,10 @@ static void help(void)
 	       "  -t, --timeout SECS   stop a guest still running after SECS seconds (fractions ok)\n"
 	       "      --control PATH   serve a control socket at PATH (mode 0600): status, stats,\n"
 	       "                       pause, resume, balloon, quit; kvmrun ctl PATH help\n"
-	       "      --gdb [HOST:]PORT\n"
+	       "      --gdb [HOST:]PORT or --gdb unix:PATH\n"
 	       "                       serve gdb's remote protocol on TCP (HOST default\n"
 	       "                       127.0.0.1; PORT 0: any free port, printed on stderr)\n"
+	       "                       or on a UNIX socket at PATH (mode 0600)\n"
 	       "      --gdb-wait       with --gdb: hold the guest at its first instruction\n"
 	       "                       until gdb attaches and continues\n"
 	       "      --snapshot-on-signal FILE\n"
@@ -408,7 +408,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->control = optarg;
 			break;
 		case OPT_GDB:
-			if (gdb_parse(optarg, o->gdb_host, sizeof o->gdb_host, &o->gdb_port, &why) < 0)
+			if (gdb_parse(optarg, &o->gdb_addr, &why) < 0)
 				bad_value("--gdb", optarg, why);
 			o->gdb = optarg;
 			break;
@@ -462,7 +462,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		usage_error("one GUEST only, but '%s' follows '%s'", argv[optind + 1], argv[optind]);
 	o->guest = argv[optind];
 	if (o->gdb_wait && !o->gdb)
-		usage_error("--gdb-wait needs --gdb [HOST:]PORT");
+		usage_error("--gdb-wait needs --gdb [HOST:]PORT or unix:PATH");
 	if (!o->entry_set)
 		o->entry = o->mode == MODE_REAL ? GUEST_ENTRY_REAL : GUEST_ENTRY_FLAT;
 }
@@ -893,7 +893,7 @@ int main(int argc, char **argv)
 	/* While there is one thread: the socket's remover is a fork. Every way out below closes it. */
 	if (o.control && !(ctl = control_open(o.control, &status)))
 		return status;
-	if (o.gdb && !(gdb = gdb_open(o.gdb_host, o.gdb_port, o.gdb_wait, o.verbose, &status))) {
+	if (o.gdb && !(gdb = gdb_open(&o.gdb_addr, o.gdb_wait, o.verbose, &status))) {
 		control_close(ctl);
 		return status;
 	}

@@ -1,14 +1,16 @@
 #!/usr/bin/env bats
-# --gdb: the GDB remote stub, driven by a real gdb in batch mode and, for
-# malformed input, by a raw client (tests/gdbraw.py).
+# --gdb: the GDB remote stub, driven by a real gdb in batch mode, by gdb on a
+# pseudo-terminal (tests/gdbpty.py: Ctrl-C) and, for malformed input, by a raw
+# client (tests/gdbraw.py).
 load helpers
 
 GG="$G/long_gdb.elf"
+KL="$G/kit_locals.elf"	# a C guest of the kit's, with DWARF
 
 # start_stub ARGS...: kvmrun --gdb 0 ARGS in the background; sets PORT and KPID.
 start_stub() {
 	OUT="$BATS_TEST_TMPDIR/out" ERR="$BATS_TEST_TMPDIR/err"
-	timeout 40 env $TRAPS "$KVMRUN" --gdb 0 "$@" > "$OUT" 2> "$ERR" < /dev/null &
+	timeout "$(limit 40)" env $TRAPS "$KVMRUN" --gdb 0 "$@" > "$OUT" 2> "$ERR" < /dev/null &
 	KPID=$!
 	gdb_port "$ERR"
 }
@@ -19,12 +21,33 @@ end_stub() {
 	wait "$KPID" || KSTATUS=$?
 }
 
-# dbg FILE CMDS...: gdb in batch mode on FILE (or "" for none), attached to the stub.
+# start_unix SOCK ARGS...: kvmrun --gdb unix:SOCK ARGS in the background; sets
+# KPID (its timeout's) and VPID (kvmrun's own) once kvmrun has made SOCK (a new
+# file: a stale socket there is replaced).
+start_unix() {
+	local sock=$1 old
+	shift
+	OUT="$BATS_TEST_TMPDIR/out" ERR="$BATS_TEST_TMPDIR/err"
+	old=$(stat -c '%i %z' "$sock" 2> /dev/null || true)	# inode and ctime: a reused inode number still differs
+	timeout "$(limit 40)" bash -c 'echo $$ > "$0"; exec "$@"' "$BATS_TEST_TMPDIR/pid" \
+		"$KVMRUN" --gdb "unix:$sock" "$@" > "$OUT" 2> "$ERR" < /dev/null &
+	KPID=$!
+	for _ in $(seq 1 600); do
+		[ -S "$sock" ] && [ "$(stat -c '%i %z' "$sock")" != "$old" ] && VPID=$(cat "$BATS_TEST_TMPDIR/pid") && return 0
+		sleep 0.05
+	done
+	cat "$ERR" >&2
+	return 1
+}
+
+# dbg FILE CMDS...: gdb in batch mode on FILE (or "" for none), attached to
+# the stub at TARGET (default: 127.0.0.1:PORT).
 dbg() {
 	local file=$1 args=()
 	shift
 	for c in "$@"; do args+=(-ex "$c"); done
-	timeout 40 gdb -batch -nx -ex 'set confirm off' ${file:+"$file"} -ex "target remote 127.0.0.1:$PORT" "${args[@]}"
+	timeout "$(limit 40)" gdb -batch -nx -ex 'set confirm off' ${file:+"$file"} -ex "target remote ${TARGET:-127.0.0.1:$PORT}" \
+		"${args[@]}"
 }
 
 setup_file() {
@@ -63,9 +86,9 @@ traps() {
 	run -2 --separate-stderr "$KVMRUN" --gdb nohost:1234 "$GG"
 	[ "$stderr" = "kvmrun: --gdb 'nohost:1234': HOST is not an IPv4 address; $USAGE" ]
 	run -2 --separate-stderr "$KVMRUN" --gdb-wait "$GG"
-	[ "$stderr" = "kvmrun: --gdb-wait needs --gdb [HOST:]PORT; $USAGE" ]
+	[ "$stderr" = "kvmrun: --gdb-wait needs --gdb [HOST:]PORT or unix:PATH; $USAGE" ]
 	run -0 "$KVMRUN" --help
-	[[ "$output" == *"--gdb [HOST:]PORT"* ]]
+	[[ "$output" == *"--gdb [HOST:]PORT or --gdb unix:PATH"* ]]
 }
 
 @test "gdb: a port in use is refused with one line and status 102" {
@@ -136,6 +159,44 @@ foreign_int3() {
 	[[ "$output" == *"exited with code 05"* ]]
 	[ "$KSTATUS" -eq 5 ]
 	[ "$(cat "$OUT")" = "aBc" ]
+}
+
+# A C guest by its DWARF (the kit builds with -g): stop in a function, read an
+# argument, an array through a pointer, the caller's local array, and the
+# returned value and the local that holds it after finish.
+c_locals() {
+	start_stub --gdb-wait "$KL"
+	run dbg "$KL" 'break sum_squares' 'continue' 'print n' 'print *v@n' 'up' 'print values' 'info locals' \
+		'down' 'finish' 'next' 'print total' 'continue'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	# Code and stack addresses are the compiler's to choose: the lines and values are the source's.
+	grep -Eqx 'Breakpoint 1 at 0x10[0-9a-f]{4}: file tests/guests/kit_locals.c, line 13\.' <<< "$output"
+	grep -Eqx 'Breakpoint 1, sum_squares \(v=(v@entry=)?0x1[0-9a-f]{5}, n=(n@entry=)?4\) at tests/guests/kit_locals.c:13' \
+		<<< "$output"
+	grep -Fqx '$1 = 4' <<< "$output"
+	grep -Fqx '$2 = {1, 2, 3, 4}' <<< "$output"
+	grep -Eqx '#1  0x000000000010[0-9a-f]{4} in main \(\) at tests/guests/kit_locals.c:21' <<< "$output"
+	grep -Fqx '$3 = {1, 2, 3, 4}' <<< "$output"
+	grep -Fqx 'values = {1, 2, 3, 4}' <<< "$output"
+	grep -Fqx 'Value returned is $4 = 30' <<< "$output"
+	# next: past the printf, to the return, where total lives in a register again
+	grep -Fqx '24		return total;' <<< "$output"
+	grep -Fqx '$5 = 30' <<< "$output"
+	grep -Fqx '[Inferior 1 (Remote target) exited with code 036]' <<< "$output"
+	[ "$KSTATUS" -eq 30 ]
+	[ "$(cat "$OUT")" = "sum of squares: 30" ]
+}
+
+@test "gdb: a C guest: break at a function, its arguments, the caller's locals, finish's value, the exit status (the CPU's debug traps)" {
+	traps cpu
+	c_locals
+}
+
+@test "gdb: a C guest: break at a function, its arguments, the caller's locals, finish's value, the exit status (debug traps emulated)" {
+	traps emulated
+	c_locals
 }
 
 @test "gdb: break at a function (int3), read a global, continue to the end: status unchanged (the CPU's debug traps)" {
@@ -247,6 +308,94 @@ foreign_int3() {
 	[ "${lines[7]}" = "eof" ]
 	[ "$KSTATUS" -eq 137 ]
 	[ "$(cat "$OUT")" = "s" ]
+}
+
+# gdb forwards Ctrl-C only from its terminal (batch mode without one sends no
+# 0x03): gdb runs on a pseudo-terminal and Ctrl-C is typed there, once the
+# stub has the continue (its trace, KVMRUN_GDB_TRACE, says so).
+@test "gdb: Ctrl-C typed at gdb's terminal stops a spinning guest with SIGINT; kill ends the run with status 137" {
+	need_kvm
+	TRAPS=KVMRUN_GDB_TRACE=1 start_stub "$G/long_gdbspin.elf"
+	run timeout "$(limit 90)" env GDBPTY_TIMEOUT="$(limit 20)" python3 "$ROOT/tests/gdbpty.py" -nx -q \
+		-ex 'set confirm off' -ex 'set pagination off' "$G/long_gdbspin.elf" -ex "target remote 127.0.0.1:$PORT" <<-EOF
+		expect (gdb)
+		send continue
+		wait $ERR gdb-trace: -> vCont;c
+		intr
+		expect (gdb)
+		send kill
+		expect (gdb)
+		send quit
+	EOF
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -Fqx 'Program received signal SIGINT, Interrupt.' <<< "$output"
+	grep -Fqx '0x0000000000100007 in spin ()' <<< "$output"
+	grep -Fqx '[Inferior 1 (Remote target) killed]' <<< "$output"
+	[ "$KSTATUS" -eq 137 ]
+	[ "$(grep -v '^gdb-trace: ' "$ERR")" = "kvmrun: gdb: listening on 127.0.0.1:$PORT
+kvmrun: killed from gdb (status 137)" ]
+	[ "$(cat "$OUT")" = "s" ]
+}
+
+@test "gdb: --gdb unix:PATH: gdb attaches with target remote PATH (a stale socket replaced, mode 0600); the file goes with the run" {
+	need_kvm
+	local sock="$BATS_TEST_TMPDIR/gdb.sock"
+	# What a killed kvmrun leaves: a socket file nobody accepts on.
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
+	[ -S "$sock" ]
+	start_unix "$sock" --gdb-wait "$GG"
+	[ "$(stat -c %a "$sock")" = 600 ]
+	TARGET=$sock run dbg "$GG" 'stepi' 'print $pc' 'continue'
+	end_stub
+	cat "$ERR"
+	echo "$output"
+	grep -Fqx '0x0000000000100000 in _start ()' <<< "$output"
+	grep -Fqx '$1 = (void (*)()) 0x10001c <work>' <<< "$output"
+	grep -Fqx '[Inferior 1 (Remote target) exited with code 07]' <<< "$output"
+	[ "$KSTATUS" -eq 7 ]
+	[ "$(cat "$OUT")" = "aaa" ]
+	[ "$(cat "$ERR")" = "" ]
+	[ ! -e "$sock" ]
+}
+
+@test "gdb: --gdb unix:PATH: a run killed with SIGKILL leaves no socket file" {
+	need_kvm
+	local sock="$BATS_TEST_TMPDIR/gdb.sock"
+	start_unix "$sock" --gdb-wait "$GG"
+	kill -KILL "$VPID"	# kvmrun alone: the remover lives on, as after any SIGKILL
+	end_stub
+	[ "$KSTATUS" -eq 137 ]
+	for _ in $(seq 1 40); do [ -e "$sock" ] || break; sleep 0.05; done
+	[ ! -e "$sock" ]
+}
+
+@test "gdb: --gdb unix:PATH refuses a file, a live socket, a missing directory, a long or empty path: one line, status 2" {
+	local f="$BATS_TEST_TMPDIR/file" long
+	echo keep > "$f"
+	run -2 --separate-stderr timeout 20 "$KVMRUN" --gdb "unix:$f" "$GG"
+	[ "$stderr" = "kvmrun: --gdb 'unix:$f': exists and is not a socket; kvmrun replaces only a stale socket" ]
+	[ "$output" = "" ]
+	[ "$(cat "$f")" = keep ]
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(30)' "$BATS_TEST_TMPDIR/live" &
+	local py=$!
+	for _ in $(seq 1 100); do [ -S "$BATS_TEST_TMPDIR/live" ] && break; sleep 0.05; done
+	run -2 --separate-stderr timeout 20 "$KVMRUN" --gdb "unix:$BATS_TEST_TMPDIR/live" "$GG"
+	kill "$py"
+	[ "$stderr" = "kvmrun: --gdb 'unix:$BATS_TEST_TMPDIR/live': in use: a program accepts connections there (another kvmrun?)" ]
+	[ -S "$BATS_TEST_TMPDIR/live" ]
+	run -2 --separate-stderr timeout 20 "$KVMRUN" --gdb "unix:$BATS_TEST_TMPDIR/none/gdb.sock" "$GG"
+	[ "$stderr" = "kvmrun: --gdb 'unix:$BATS_TEST_TMPDIR/none/gdb.sock': cannot make the socket there: No such file or directory" ]
+	long="/tmp/$(printf 'x%.0s' $(seq 1 104))"
+	[ "${#long}" -eq 109 ]
+	run -2 --separate-stderr timeout 20 "$KVMRUN" --gdb "unix:$long" "$GG"
+	[ "$stderr" = "kvmrun: --gdb 'unix:$long': longer than 107 bytes, the most a UNIX socket's path may be" ]
+	[ ! -e "$long" ]
+	run -2 --separate-stderr timeout 20 "$KVMRUN" --gdb unix: "$GG"
+	[ "$stderr" = "kvmrun: --gdb 'unix:': PATH is empty; $USAGE" ]
 }
 
 @test "gdb: the control socket's resume does not release a guest gdb holds" {

@@ -38,6 +38,55 @@ for off in range(0, len(d) - 11, 4):
 	[ "$output" = "0x3" ]
 }
 
+# debug_report ELF STRIPPED: the number of .debug_ sections in ELF, how many of
+# them are allocated (SHF_ALLOC), and whether ELF's entry and loaded segments
+# (PT_LOAD: addresses, sizes, flags, bytes) are STRIPPED's.
+debug_report() {
+	python3 - "$1" "$2" <<-'EOF'
+		import struct, sys
+		def elf(path):
+		    f = open(path, "rb").read()
+		    w = "<IIQQQQIIQQ" if f[4] == 2 else "<IIIIIIIIII"
+		    ph = "<IIQQQQQQ" if f[4] == 2 else "<IIIIIIII"
+		    if f[4] == 2:
+		        entry, phoff, shoff = struct.unpack_from("<QQQ", f, 0x18)
+		        phent, phnum, shent, shnum, shstrndx = struct.unpack_from("<HHHHH", f, 0x36)
+		    else:
+		        entry, phoff, shoff = struct.unpack_from("<III", f, 0x18)
+		        phent, phnum, shent, shnum, shstrndx = struct.unpack_from("<HHHHH", f, 0x2a)
+		    secs = [struct.unpack_from(w, f, shoff + i * shent) for i in range(shnum)]
+		    stroff = secs[shstrndx][4]
+		    name = lambda s: f[stroff + s[0]:f.index(b"\0", stroff + s[0])].decode()
+		    debug = [s for s in secs if name(s).startswith(".debug_")]
+		    segs = [entry]
+		    for i in range(phnum):
+		        p = struct.unpack_from(ph, f, phoff + i * phent)
+		        if f[4] == 2:
+		            typ, flags, off, vaddr, _, filesz, memsz, _ = p
+		        else:
+		            typ, off, vaddr, _, filesz, memsz, flags, _ = p
+		        if typ == 1:
+		            segs.append((vaddr, filesz, memsz, flags, f[off:off + filesz]))
+		    return debug, segs
+		debug, segs = elf(sys.argv[1])
+		_, stripped = elf(sys.argv[2])
+		print(len(debug) > 0, sum(1 for s in debug if s[2] & 2), segs == stripped)
+	EOF
+}
+
+@test "the kit's guests carry DWARF for gdb (-g) only in sections never loaded: without it the loaded bytes are the same" {
+	for g in hello_c echo_c exit_c fault_c printf_c mbinfo; do
+		objcopy --strip-debug "$K/$g.elf" "$BATS_TEST_TMPDIR/$g.elf"
+		run -0 debug_report "$K/$g.elf" "$BATS_TEST_TMPDIR/$g.elf"
+		[ "$output" = "True 0 True" ]
+		run -0 debug_report "$BATS_TEST_TMPDIR/$g.elf" "$K/$g.elf"
+		[ "$output" = "False 0 True" ]
+	done
+	# the flat images hold the loaded bytes only: the same as the stripped file's
+	objcopy -O binary "$BATS_TEST_TMPDIR/hello_c.elf" "$BATS_TEST_TMPDIR/hello_c.bin"
+	cmp "$K/hello_c.bin" "$BATS_TEST_TMPDIR/hello_c.bin"
+}
+
 @test "the kit's guests use no SSE, x87 or AVX instruction" {
 	for g in hello_c echo_c exit_c fault_c printf_c mbinfo; do
 		run -0 objdump -d --no-show-raw-insn "$K/$g.elf"

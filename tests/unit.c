@@ -1753,6 +1753,34 @@ static void test_snapshot_format(void)
 	free(b.data);
 }
 
+/* --gdb's value: [HOST:]PORT or unix:PATH; every refusal says why. */
+static void test_gdb_parse(void)
+{
+	struct gdb_addr a;
+	const char *why = NULL;
+
+	CHECK_U(gdb_parse("1234", &a, &why), 0);
+	CHECK_S(a.host, "127.0.0.1");
+	CHECK_U(a.port, 1234);
+	CHECK(a.path == NULL);
+	CHECK_U(gdb_parse("0.0.0.0:0", &a, &why), 0);
+	CHECK_S(a.host, "0.0.0.0");
+	CHECK_U(a.port, 0);
+	CHECK_U(gdb_parse("unix:/run/vm.gdb", &a, &why), 0);
+	CHECK_S(a.path, "/run/vm.gdb");
+	CHECK_S(a.arg, "unix:/run/vm.gdb");
+	CHECK_U(gdb_parse("unix:rel:with:colons", &a, &why), 0);	/* PATH is all after the prefix */
+	CHECK_S(a.path, "rel:with:colons");
+	CHECK_U(gdb_parse("unix:", &a, &why), (uint64_t)-1);
+	CHECK_S(why, "PATH is empty");
+	CHECK_U(gdb_parse("65536", &a, &why), (uint64_t)-1);
+	CHECK_S(why, "PORT is above 65535");
+	CHECK_U(gdb_parse(":1234", &a, &why), (uint64_t)-1);
+	CHECK_S(why, "not [HOST:]PORT or unix:PATH");
+	CHECK_U(gdb_parse("unixx:1", &a, &why), (uint64_t)-1);
+	CHECK_S(why, "HOST is not an IPv4 address");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--known-bugs") == 0) {
@@ -1777,6 +1805,7 @@ int main(int argc, char **argv)
 		test_console_epipe();
 		test_disk_parse();
 		test_net_parse();
+		test_gdb_parse();
 		test_pci_config();
 		test_virtq();
 		test_snapshot_format();

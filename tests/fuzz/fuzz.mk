@@ -10,7 +10,7 @@
 FUZZ          := tests/fuzz
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  := elf multiboot options range io linux virtq net
+FUZZ_TARGETS  := elf multiboot options range io linux virtq net gdb
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # Not $(WARN): it may carry -Werror, and clang warns where gcc does not.
 FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-gnu-variable-sized-type-not-at-end $(FUZZ_SAN)
@@ -28,8 +28,12 @@ $(FUZZ_OBJS): $(FUZZ)/obj/%.o: %.c $(HEADERS) $(FUZZ)/fuzz.mk | fuzz-cc
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BINS): $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.c $(FUZZ)/fuzz_util.h $(FUZZ_OBJS) $(HEADERS) | fuzz-cc
+$(filter-out $(FUZZ)/fuzz_gdb,$(FUZZ_BINS)): $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.c $(FUZZ)/fuzz_util.h $(FUZZ_OBJS) $(HEADERS) | fuzz-cc
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I. -o $@ $< $(FUZZ_OBJS)
+
+# fuzz_gdb includes gdb.c, whose packet layer is static: every object but gdb's.
+$(FUZZ)/fuzz_gdb: $(FUZZ)/fuzz_gdb.c $(FUZZ)/fuzz_util.h gdb.c $(FUZZ_OBJS) $(HEADERS) | fuzz-cc
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I. -o $@ $< $(filter-out $(FUZZ)/obj/gdb.o,$(FUZZ_OBJS))
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -285,6 +285,33 @@ def virtq():
     write("virtq", "big-buffer", virtq_input(r, size=3, flags=1 | 0x80))
 
 
+def gdb_packet(data):
+    """One remote-protocol packet: $DATA#cs."""
+    return b"$" + data + b"#%02x" % (sum(data) & 0xff)
+
+
+def gdb():
+    """fuzz_gdb: vCPUs - 1, the read size - 1, then what gdb sends (fuzz_gdb.c)."""
+    def session(ncpus, chunk, packets, raw=b""):
+        return bytes([ncpus - 1, chunk - 1]) + b"".join(gdb_packet(p) for p in packets) + raw
+    attach = [b"qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386", b"vMustReplyEmpty",
+              b"QStartNoAckMode", b"Hg0", b"qXfer:features:read:target.xml:0,ffb", b"qXfer:features:read:target.xml:ffb,ffb",
+              b"qfThreadInfo", b"qsThreadInfo", b"qC", b"qAttached", b"?"]
+    write("gdb", "attach", session(1, 256, attach))
+    write("gdb", "registers", session(2, 7, attach + [b"g", b"p10", b"P10=0020000000000000", b"p18", b"P0=01",
+                                                    b"G" + b"00" * 600, b"Hg2", b"g", b"T2", b"T3"]))
+    write("gdb", "memory", session(1, 64, attach + [b"m1000,10", b"M1000,4:deadbeef", b"m1000,4", b"mffff,2",
+                                                  b"m1fffe,4", b"m7ffffff,1", b"m0,800"]))
+    write("gdb", "breakpoints", session(1, 3, attach + [b"Z0,1000,1", b"Z0,1000,1", b"Z0,1001,1", b"m1000,2",
+                                                      b"Z1,2000,1", b"Z2,3000,4", b"Z4,3008,8", b"Z2,3001,4",
+                                                      b"Z3,3000,4", b"z0,1000,1", b"vCont;s:1", b"vCont;c",
+                                                      b"z1,2000,1", b"z2,3000,4", b"Z0,30000,1", b"D"]))
+    write("gdb", "run-stop-kill", session(4, 256, [b"?", b"c", b"", b"s", b"Hc-1", b"vCont?", b"vCont;c:1;s:2",
+                                                   b"vCont;C05;S05:3", b"k"], b"\x03$g#00-+"))
+    write("gdb", "framing", session(1, 1, [b"qFoo", b"X1000,0:", b"m1000,4"],
+                                    b"+-\x03$g#zz$" + b"a" * 5000 + b"#00" + b"$?#3f"))
+
+
 def main():
     if not os.access(MKIMAGE, os.X_OK):
         sys.exit("mkseeds: build tests/mkimage first (make tests/mkimage)")
@@ -334,6 +361,7 @@ def main():
                                        (1, 1, 0x3f8, 1, 2**64 - 1)]))
     virtq()
     linux()
+    gdb()
     regress()
 
 

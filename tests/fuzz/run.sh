@@ -28,6 +28,7 @@ max_len() {
 	io) echo 4096 ;;
 	virtq) echo 8192 ;;
 	net) echo 4096 ;;
+	gdb) echo 12000 ;;
 	range) echo 32 ;;
 	*) echo 512 ;;
 	esac
