@@ -157,21 +157,6 @@ void snap_save_pci(struct vm *vm, struct snap_buf *b)
 
 /* ---- restore ---- */
 
-static int refuse(const struct snap_file *s, int *status, int st, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int refuse(const struct snap_file *s, int *status, int st, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "kvmrun: snapshot '%s': ", s->path);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	*status = st;
-	return -1;
-}
-
 /* The recorded bus, or NULL when the VM had no PCI devices; *ok false when the record is damaged. */
 static const struct snap_pci_bus *find_bus(const uint8_t *state, size_t len, struct snap_pci_bus *bus, bool *ok)
 {
@@ -199,9 +184,9 @@ int snap_pci_plan(const struct snap_file *s, struct disk *disks, unsigned ngiven
 	*n = 0;
 	if (!find_bus(state, slen, &bus, &ok)) {
 		if (!ok)
-			return refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the PCI bus record");
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the PCI bus record");
 		if (ngiven)
-			return refuse(s, status, EXIT_BAD_SNAPSHOT, "the saved VM had no disk, but %u --disk %s given",
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "the saved VM had no disk, but %u --disk %s given",
 				      ngiven, ngiven == 1 ? "was" : "were");
 		return 0;
 	}
@@ -214,23 +199,23 @@ int snap_pci_plan(const struct snap_file *s, struct disk *disks, unsigned ngiven
 		char name[8];
 
 		if (!p || len < sizeof r + 1 || p[len - 1])
-			return refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the record of PCI device %u", i);
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the record of PCI device %u", i);
 		memcpy(&r, p, sizeof r);
 		path = (const char *)p + sizeof r;
 		if (r.kind > DEV_VIRTIO_BALLOON || r.kind == DEV_NET || r.kind == DEV_VIRTIO_BALLOON ||
 		    (r.kind == DEV_DISK && (!*path || r.serial[sizeof r.serial - 1] || r.size == 0 || r.size % 512)))
-			return refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the record of PCI device %u", i);
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the record of PCI device %u", i);
 		specs[i] = (struct dev_spec){ .kind = (enum dev_kind)r.kind };
 		if (r.kind != DEV_DISK)
 			continue;
 		if (ndisks == PCI_MAX_SLOTS - 1)
-			return refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: too many disks");
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: too many disks");
 		snprintf(name, sizeof name, "vd%c", ndisks < 26 ? 'a' + ndisks : '?');
 		d = &disks[ndisks];
 		if (ndisks >= ngiven) {	/* no binding: the recorded path */
 			*d = (struct disk){ .path = path, .fd = -1, .ro = r.ro };
 		} else if (d->ro != (bool)r.ro) {
-			return refuse(s, status, EXIT_BAD_SNAPSHOT, "its disk %s is %s; --disk %s%s", name,
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "its disk %s is %s; --disk %s%s", name,
 				      r.ro ? "read-only" : "read-write", d->path, r.ro ? " lacks ,ro" : " has ,ro");
 		}
 		memcpy(d->serial, r.serial, sizeof d->serial - 1);	/* the guest may have read it */
@@ -238,13 +223,13 @@ int snap_pci_plan(const struct snap_file *s, struct disk *disks, unsigned ngiven
 		if (disk_open(d, status) < 0)
 			return -1;
 		if (d->size != r.size)
-			return refuse(s, status, EXIT_BAD_SNAPSHOT, "its disk %s was %llu bytes; %s is %llu", name,
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "its disk %s was %llu bytes; %s is %llu", name,
 				      (unsigned long long)r.size, d->path, (unsigned long long)d->size);
 		specs[i].disk = d;
 		ndisks++;
 	}
 	if (ngiven && ngiven != ndisks)
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "the saved VM had %u disk%s; %u --disk %s given",
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "the saved VM had %u disk%s; %u --disk %s given",
 			      ndisks, ndisks == 1 ? "" : "s", ngiven, ngiven == 1 ? "was" : "were");
 	*n = bus.ndevs;
 	return 0;

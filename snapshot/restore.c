@@ -13,9 +13,7 @@
 
 #include "snapshot.h"
 
-static int refuse(const struct snap_file *s, int *status, int st, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int refuse(const struct snap_file *s, int *status, int st, const char *fmt, ...)
+int snap_refuse(const struct snap_file *s, int *status, int st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -58,34 +56,34 @@ int snap_open(const char *path, struct snap_file *s, int *status)
 	*s = (struct snap_file){ .path = path, .fd = -1 };
 	s->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->fd < 0)
-		return refuse(s, status, errno == ENOENT || errno == EACCES ? EXIT_BAD_SNAPSHOT : EXIT_HOST,
+		return snap_refuse(s, status, errno == ENOENT || errno == EACCES ? EXIT_BAD_SNAPSHOT : EXIT_HOST,
 			      "%s", strerror(errno));
 	if (fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "not a regular file");
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "not a regular file");
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	do
 		n = pread(s->fd, hdr, sizeof hdr, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return refuse(s, status, EXIT_HOST, "%s", strerror(errno));
+		return snap_refuse(s, status, EXIT_HOST, "%s", strerror(errno));
 	if (snap_check_header(hdr, (size_t)n, (uint64_t)st.st_size, &s->h, why, sizeof why) < 0)
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "%s", why);
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "%s", why);
 	if (!(s->state = malloc(s->h.state_len ? s->h.state_len : 1)))
-		return refuse(s, status, EXIT_HOST, "out of memory for its state");
+		return snap_refuse(s, status, EXIT_HOST, "out of memory for its state");
 	if (!read_at(s->fd, s->state, s->h.state_len, s->h.state_off))
-		return refuse(s, status, EXIT_HOST, "reading its state: %s", strerror(errno));
+		return snap_refuse(s, status, EXIT_HOST, "reading its state: %s", strerror(errno));
 	if (snap_check_state(&s->h, s->state, why, sizeof why) < 0)
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "%s", why);
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "%s", why);
 	m = snap_find(s->state, s->h.state_len, REC_MACHINE, 0, &mlen);
 	if (!m || mlen < sizeof s->machine + 1)
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: no machine record");
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: no machine record");
 	memcpy(&s->machine, m, sizeof s->machine);
 	s->cmdline = (const char *)m + sizeof s->machine;
 	if (s->machine.cmdline_len != mlen - sizeof s->machine - 1 || s->cmdline[s->machine.cmdline_len] ||
 	    s->machine.ncpus != s->h.ncpus || s->machine.mem != s->h.mem || s->machine.mode > MODE_USER ||
 	    s->machine.irqchip > 1 || (s->machine.ncpus > 1 && !s->machine.irqchip))
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the machine record does not fit its header");
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the machine record does not fit its header");
 	return 0;
 }
 
@@ -106,7 +104,7 @@ static const void *need(const struct snap_file *s, uint32_t type, uint32_t cpu, 
 	const void *p = snap_find(s->state, s->h.state_len, type, cpu, &n);
 
 	if (!p || (size && n != size)) {
-		refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: record %u of CPU %u is %s", type, cpu,
+		snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: record %u of CPU %u is %s", type, cpu,
 		       p ? "of another size" : "missing");
 		return NULL;
 	}
@@ -126,12 +124,12 @@ static int put(const struct snap_file *s, int fd, unsigned long req, const char 
 	if (!p)
 		return -1;
 	if (!(copy = malloc(size)))
-		return refuse(s, status, EXIT_HOST, "out of memory");
+		return snap_refuse(s, status, EXIT_HOST, "out of memory");
 	memcpy(copy, p, size);	/* aligned, and the kernel may not write into our state */
 	r = ioctl(fd, req, copy);
 	free(copy);
 	if (r < 0)
-		return refuse(s, status, EXIT_HOST, "%s failed on CPU %u: %s", name, cpu, strerror(errno));
+		return snap_refuse(s, status, EXIT_HOST, "%s failed on CPU %u: %s", name, cpu, strerror(errno));
 	return 0;
 }
 
@@ -150,7 +148,7 @@ static int check_cpuid(const struct snap_file *s, const struct vcpu *cpu, int *s
 		return -1;
 	memcpy(&saved, p, sizeof saved);
 	if (len != sizeof saved + (size_t)saved.nent * sizeof saved.entries[0])
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the CPUID record of CPU %u", cpu->index);
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the CPUID record of CPU %u", cpu->index);
 	for (uint32_t i = 0; i < saved.nent; i++) {
 		struct kvm_cpuid_entry2 e;
 		const struct kvm_cpuid_entry2 *h = NULL;
@@ -160,20 +158,20 @@ static int check_cpuid(const struct snap_file *s, const struct vcpu *cpu, int *s
 			if (here->entries[k].function == e.function && here->entries[k].index == e.index)
 				h = &here->entries[k];
 		if (!h)
-			return refuse(s, status, EXIT_BAD_SNAPSHOT,
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT,
 				      "this host cannot give the guest the same CPUID: it has no leaf 0x%x subleaf %u",
 				      e.function, e.index);
 		uint32_t a[4] = { e.eax, e.ebx, e.ecx, e.edx }, b[4] = { h->eax, h->ebx, h->ecx, h->edx };
 
 		for (unsigned r = 0; r < 4; r++)
 			if (a[r] != b[r])
-				return refuse(s, status, EXIT_BAD_SNAPSHOT,
+				return snap_refuse(s, status, EXIT_BAD_SNAPSHOT,
 					      "this host cannot give the guest the same CPUID: leaf 0x%x subleaf %u %s "
 					      "is 0x%08x in the snapshot, 0x%08x here", e.function, e.index, regs[r],
 					      a[r], b[r]);
 	}
 	if (here->nent != saved.nent)
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "this host cannot give the guest the same CPUID: "
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "this host cannot give the guest the same CPUID: "
 			      "%u leaves in the snapshot, %u here", saved.nent, here->nent);
 	return 0;
 }
@@ -191,16 +189,16 @@ static int put_msrs(const struct snap_file *s, const struct vcpu *cpu, unsigned 
 		return -1;
 	memcpy(&n, p, sizeof n);
 	if (len != sizeof *m + (size_t)n * sizeof m->entries[0])
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the MSR record of CPU %u", cpu->index);
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the MSR record of CPU %u", cpu->index);
 	if (!(m = malloc(len)))
-		return refuse(s, status, EXIT_HOST, "out of memory");
+		return snap_refuse(s, status, EXIT_HOST, "out of memory");
 	memcpy(m, p, len);
 	for (uint32_t left = n; left;) {
 		m->nmsrs = left;
 		r = ioctl(cpu->fd, KVM_SET_MSRS, m);
 		if (r < 0) {
 			free(m);
-			return refuse(s, status, EXIT_HOST, "KVM_SET_MSRS failed on CPU %u: %s", cpu->index,
+			return snap_refuse(s, status, EXIT_HOST, "KVM_SET_MSRS failed on CPU %u: %s", cpu->index,
 				      strerror(errno));
 		}
 		if ((uint32_t)r >= left)
@@ -226,7 +224,7 @@ static int restore_cpu(struct vm *vm, const struct snap_file *s, struct vcpu *cp
 		return -1;
 	cur = ioctl(fd, KVM_GET_TSC_KHZ, 0);
 	if (*khz && cur > 0 && (uint32_t)cur != *khz && ioctl(fd, KVM_SET_TSC_KHZ, (unsigned long)*khz) < 0)
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "its TSC ran at %u kHz; this host's runs at %d kHz and "
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "its TSC ran at %u kHz; this host's runs at %d kHz and "
 			      "KVM cannot scale it (%s)", *khz, cur, strerror(errno));
 	/* REGS before VCPU_EVENTS, SREGS before LAPIC, MSRs after CPUID (vm_open set it), MP state late. */
 	if (PUT(s, fd, KVM_SET_REGS, REC_REGS, cpu->index, struct kvm_regs, status) < 0 ||
@@ -237,18 +235,18 @@ static int restore_cpu(struct vm *vm, const struct snap_file *s, struct vcpu *cp
 		int r;
 
 		if (xlen < sizeof(struct kvm_xsave))
-			return refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the XSAVE record of CPU %u", cpu->index);
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the XSAVE record of CPU %u", cpu->index);
 		if (vm->snap->xsave_size >= 0 && (size_t)(vm->snap->xsave_size ? vm->snap->xsave_size :
 							   (int)sizeof(struct kvm_xsave)) < xlen)
-			return refuse(s, status, EXIT_BAD_SNAPSHOT, "its XSAVE area is %u bytes; this host's KVM "
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "its XSAVE area is %u bytes; this host's KVM "
 				      "holds %d", xlen, vm->snap->xsave_size);
 		if (!(copy = calloc(1, vm->snap->xsave_size > 0 ? (size_t)vm->snap->xsave_size : xlen)))
-			return refuse(s, status, EXIT_HOST, "out of memory");
+			return snap_refuse(s, status, EXIT_HOST, "out of memory");
 		memcpy(copy, x, xlen);
 		r = ioctl(fd, KVM_SET_XSAVE, copy);
 		free(copy);
 		if (r < 0)
-			return refuse(s, status, EXIT_HOST, "KVM_SET_XSAVE failed on CPU %u: %s", cpu->index,
+			return snap_refuse(s, status, EXIT_HOST, "KVM_SET_XSAVE failed on CPU %u: %s", cpu->index,
 				      strerror(errno));
 		if (PUT(s, fd, KVM_SET_XCRS, REC_XCRS, cpu->index, struct kvm_xcrs, status) < 0)
 			return -1;
@@ -263,7 +261,7 @@ static int restore_cpu(struct vm *vm, const struct snap_file *s, struct vcpu *cp
 		return -1;
 	/* The guest's kvm-clock watchdogs learn the VM was stopped (EINVAL: the guest uses no kvm-clock). */
 	if (ioctl(fd, KVM_KVMCLOCK_CTRL, 0) < 0 && errno != EINVAL)
-		return refuse(s, status, EXIT_HOST, "KVM_KVMCLOCK_CTRL failed on CPU %u: %s", cpu->index,
+		return snap_refuse(s, status, EXIT_HOST, "KVM_KVMCLOCK_CTRL failed on CPU %u: %s", cpu->index,
 			      strerror(errno));
 	return 0;
 }
@@ -280,7 +278,7 @@ static int restore_vm(struct vm *vm, const struct snap_file *s, int *status)
 	/* With the wall time it was read at, KVM adds the time the VM spent in the file. */
 	clock.flags &= KVM_CLOCK_REALTIME;
 	if (ioctl(vm->vm_fd, KVM_SET_CLOCK, &clock) < 0)
-		return refuse(s, status, EXIT_HOST, "KVM_SET_CLOCK failed: %s", strerror(errno));
+		return snap_refuse(s, status, EXIT_HOST, "KVM_SET_CLOCK failed: %s", strerror(errno));
 	for (unsigned i = 0; vm->irqchip && i < 3; i++)
 		if (PUT(s, vm->vm_fd, KVM_SET_IRQCHIP, chips[i], 0, struct kvm_irqchip, status) < 0)
 			return -1;
@@ -294,7 +292,7 @@ int snap_restore(struct vm *vm, struct snap_file *s, int *status)
 	char why[200];
 
 	if (memcmp(s->h.vendor, vm->snap->vendor, sizeof s->h.vendor) != 0)
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "taken on a %.12s CPU; this host's is %.12s",
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "taken on a %.12s CPU; this host's is %.12s",
 			      s->h.vendor, vm->snap->vendor);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (check_cpuid(s, &vm->cpu[i], status) < 0)
@@ -306,7 +304,7 @@ int snap_restore(struct vm *vm, struct snap_file *s, int *status)
 			return -1;
 	if (snap_restore_devices(vm, s->state, s->h.state_len, why, sizeof why) < 0 ||
 	    snap_restore_pci(vm, s->state, s->h.state_len, why, sizeof why) < 0)
-		return refuse(s, status, EXIT_BAD_SNAPSHOT, "%s", why);
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "%s", why);
 	if (skipped && vm->verbose)
 		fprintf(stderr, "kvmrun: snapshot '%s': this KVM refused %u saved MSR value%s (the first: MSR 0x%x); "
 			"they keep their reset values\n", s->path, skipped, skipped == 1 ? "" : "s", first);

@@ -225,6 +225,10 @@ int snap_open(const char *path, struct snap_file *s, int *status);
  */
 int snap_restore(struct vm *vm, struct snap_file *s, int *status);
 
+/* snap_refuse: "kvmrun: snapshot 'PATH': " and the reason, one line on stderr; *status = st; returns -1. */
+int snap_refuse(const struct snap_file *s, int *status, int st, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* snap_close: free the state and close the file (RAM stays mapped from it). */
 void snap_close(struct snap_file *s);
 
