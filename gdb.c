@@ -58,7 +58,7 @@ struct gdb {
 	int step_cpu;            /* -1: none */
 	unsigned step_flags;     /* KVM_GUESTDBG_BLOCKIRQ where KVM has it: a step stays out of interrupt handlers */
 	struct swbp sw[MAX_SWBP];
-	unsigned nsw;
+	unsigned nsw;            /* stored atomically: gdb_sw_breakpoints reads it from other threads */
 	struct hwbp hw[4];
 	size_t in_len;
 	char in[PKT_MAX + 8];
@@ -418,7 +418,7 @@ static void remove_all(struct gdb *g)
 {
 	for (unsigned k = 0; k < g->nsw; k++)
 		sw_restore(g, k);
-	g->nsw = 0;
+	__atomic_store_n(&g->nsw, 0, __ATOMIC_SEQ_CST);	/* gdb_sw_breakpoints reads it from other threads */
 	memset(g->hw, 0, sizeof g->hw);
 }
 
@@ -521,7 +521,8 @@ static void cmd_bp(struct gdb *g, const char *p, bool insert)
 		if (!insert) {
 			if (k < g->nsw) {
 				sw_restore(g, k);
-				g->sw[k] = g->sw[--g->nsw];
+				g->sw[k] = g->sw[g->nsw - 1];
+				__atomic_store_n(&g->nsw, g->nsw - 1, __ATOMIC_SEQ_CST);
 			}
 			reply(g, "OK");
 			return;
@@ -534,7 +535,8 @@ static void cmd_bp(struct gdb *g, const char *p, bool insert)
 			reply(g, "E14");
 			return;
 		}
-		g->sw[g->nsw++] = (struct swbp){ .addr = addr, .gpa = gpa, .orig = *m };
+		g->sw[g->nsw] = (struct swbp){ .addr = addr, .gpa = gpa, .orig = *m };
+		__atomic_store_n(&g->nsw, g->nsw + 1, __ATOMIC_SEQ_CST);	/* gdb_sw_breakpoints reads it from other threads */
 		*m = 0xcc;
 		reply(g, "OK");
 		return;

@@ -284,7 +284,9 @@ wait_socket() {
 	touch "$go"
 	wait "$raw"
 	[ "$(cat "$BATS_TEST_TMPDIR/raw")" = "$(printf '+\nreply OK\n+\nreply T02thread:01;\n+\nreply OK\n+\nreply OK')" ]
-	run -0 --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F"
+	run --separate-stderr timeout "$(limit 20)" "$KVMRUN" ctl "$S" snapshot "$F"
+	echo "ctl: status $status, stderr: $stderr; kvmrun's stderr: $(cat "$ERR")"
+	[ "$status" = 0 ]
 	[ "$output" = "snapshot=$F" ]
 	run -0 timeout "$(limit 20)" "$KVMRUN" ctl "$S" quit 3
 	finish
