@@ -106,9 +106,9 @@ tests/mkimage: tests/mkimage.c
 
 bench/baseline: bench/baseline.c
 	$(CC) $(KCFLAGS) -o $@ $<
-bench/bench: bench/bench.c
+bench/bench: bench/bench.c bench/child.h
 	$(CC) $(KCFLAGS) -o $@ $<
-bench/firstbyte: bench/firstbyte.c
+bench/firstbyte: bench/firstbyte.c bench/child.h
 	$(CC) $(KCFLAGS) -o $@ $<
 
 bench: all bench/baseline bench/bench bench/firstbyte bench/compute_host bench/compute.elf $(BENCH_GUESTS) tests/guests/spin.bin tests/guests/long_smp.bin

@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
+
 #define RUNS_DEFAULT   20
 #define RUNS_MAX       100000
 #define WARMUP         2
@@ -64,23 +66,6 @@ struct summary {
 };
 
 static int devnull = -1;
-static volatile sig_atomic_t child_pid, child_timed_out;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	child_timed_out = 1;
-	if (child_pid > 0)
-		kill((pid_t)child_pid, SIGKILL);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* The command as a shell would show it, for tables and messages. */
 static const char *cmd_str(const char *const *argv)

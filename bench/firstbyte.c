@@ -27,28 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
+
 #define TIMEOUT_DEFAULT_S 300
 #define TIMEOUT_MAX_S     86400
 
 extern char **environ;
-
-static volatile sig_atomic_t child_pid, timed_out;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	timed_out = 1;
-	if (child_pid > 0)
-		kill((pid_t)child_pid, SIGKILL);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static unsigned timeout_from_env(void)
 {
@@ -120,9 +104,9 @@ int main(int argc, char **argv)
 	for (;;) {
 		ssize_t n = read(fds[0], buf, sizeof buf);
 
-		if (n < 0 && errno == EINTR && !timed_out)
+		if (n < 0 && errno == EINTR && !child_timed_out)
 			continue;
-		if (n < 0 && !timed_out)
+		if (n < 0 && !child_timed_out)
 			err(1, "reading the output of %s", argv[2]);
 		if (n <= 0)
 			break;
@@ -135,7 +119,7 @@ int main(int argc, char **argv)
 			err(1, "waiting for %s", argv[2]);
 	end = now_ns();
 	alarm(0);
-	if (timed_out)
+	if (child_timed_out)
 		errx(1, "%s was still running after %u s (FIRSTBYTE_TIMEOUT): hung, killed", argv[2], limit);
 	if (first)
 		printf("%.3f", (double)(first - t0) / 1e6);
