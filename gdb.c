@@ -62,6 +62,7 @@ struct gdb {
 	struct hwbp hw[4];
 	size_t in_len;
 	char in[PKT_MAX + 8];
+	size_t pkt_len;                 /* the packet being served: its bytes between $ and # (X holds NULs) */
 	char last[2 * PKT_MAX + 8]; /* the last reply, for a '-' */
 	size_t last_len;
 };
@@ -596,6 +597,37 @@ static void cmd_mem(struct gdb *g, const char *p, bool write)
 	reply(g, hex);
 }
 
+/*
+ * X addr,len:DATA: a write with binary data (gdb's load and large writes),
+ * '}' escaping the next byte (XOR 0x20). p runs to end (the data may hold
+ * NULs). "X addr,0:" is gdb's probe for the packet: OK.
+ */
+static void cmd_xmem(struct gdb *g, const char *p, const char *end)
+{
+	static uint8_t buf[PKT_MAX];
+	uint64_t addr, len, n = 0;
+
+	if (!hexnum(&p, &addr) || *p++ != ',' || !hexnum(&p, &len) || len > PKT_MAX || p >= end || *p++ != ':') {
+		reply(g, "E01");
+		return;
+	}
+	while (p < end && n < len) {
+		uint8_t c = (uint8_t)*p++;
+
+		if (c == '}') {
+			if (p == end)
+				break;	/* an escape with nothing after it */
+			c = (uint8_t)(*p++ ^ 0x20);
+		}
+		buf[n++] = c;
+	}
+	if (n != len || p != end) {
+		reply(g, "E01");
+		return;
+	}
+	reply(g, len && !mem_rw(g, addr, buf, len, true) ? "E14" : "OK");
+}
+
 static void cmd_qxfer(struct gdb *g, const char *p)
 {
 	static char out[PKT_MAX + 2];
@@ -758,6 +790,9 @@ static bool packet(struct gdb *g, const char *p)
 	case 'M':
 		cmd_mem(g, p + 1, p[0] == 'M');
 		return true;
+	case 'X':
+		cmd_xmem(g, p + 1, p + g->pkt_len);
+		return true;
 	case 'Z':
 	case 'z':
 		cmd_bp(g, p + 1, p[0] == 'Z');
@@ -863,6 +898,7 @@ static bool feed(struct gdb *g, const char *b, size_t n)
 			if (!g->noack)
 				put_all(g, "+", 1);
 			g->in[len + 1] = 0;
+			g->pkt_len = len;
 			if (g->running) {
 				if (!halt_all(g))
 					return false;

@@ -502,6 +502,45 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(
 	[ "$(cat "$OUT")" = "$plain" ]
 }
 
+@test "gdb: X writes binary data ('}' escapes decoded), m reads it back; X with the wrong count or a dangling escape is E01, an untranslatable address E14, the empty probe OK" {
+	need_kvm
+	start_stub --gdb-wait "$GG"
+	run timeout 60 python3 "$ROOT/tests/gdbraw.py" "$PORT" <<-'EOF'
+		send X180000,0:
+		item
+		item
+		send X180000,4:a}]bc
+		item
+		item
+		send m180000,4
+		item
+		item
+		send X180000,3:a}]
+		item
+		item
+		send X180000,1:}
+		item
+		item
+		send Xffffffff00000,1:a
+		item
+		item
+		send D
+		item
+		item
+	EOF
+	echo "$output"
+	end_stub
+	[ "${lines[1]}" = "reply OK" ]
+	[ "${lines[3]}" = "reply OK" ]
+	[ "${lines[5]}" = "reply 617d6263" ]
+	[ "${lines[7]}" = "reply E01" ]
+	[ "${lines[9]}" = "reply E01" ]
+	[ "${lines[11]}" = "reply E14" ]
+	[ "${lines[13]}" = "reply OK" ]
+	[ "$KSTATUS" -eq 7 ]
+	[ "$(cat "$OUT")" = "aaa" ]
+}
+
 @test "gdb: raw packets: bad checksum, unknown and malformed commands, oversized packets" {
 	need_kvm
 	start_stub --gdb-wait "$GG"

@@ -114,12 +114,13 @@ lo_up() {
 	fi
 }
 
-# gdb_port FILE: wait (up to 30 s) for kvmrun's "gdb: listening" line in FILE
-# (its stderr) and set PORT; false, with FILE shown, if it never comes.
+# gdb_port FILE: wait (up to 30 s, times TIME_SCALE) for kvmrun's "gdb:
+# listening" line in FILE (its stderr) and set PORT; false, with FILE shown, if
+# it never comes.
 gdb_port() {
 	PORT=
-	for _ in $(seq 1 600); do
-		PORT=$(sed -n 's/^kvmrun: gdb: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1")
+	for _ in $(seq 1 $((600 * TIME_SCALE))); do
+		PORT=$(sed -n 's/^kvmrun: gdb: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1" 2> /dev/null)
 		[ -n "$PORT" ] && return 0
 		sleep 0.05
 	done
