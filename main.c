@@ -53,6 +53,9 @@ struct options {
 	unsigned nnets;
 };
 
+/* The options that name snap_path[SNAP_SIGNAL] and [SNAP_PORT], for messages. */
+static const char *const snap_option[SNAP_SOURCES] = { "--snapshot-on-signal", "--snapshot-on-port", "ctl" };
+
 static void help(void)
 {
 	printf("usage: kvmrun [OPTIONS] GUEST\n"
@@ -345,7 +348,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		for (const struct option *l = longs; !o->machine_opt && l->name; l++)
 			if (l->val == c && (strchr("mceMfa", c > 0 && c < 128 ? c : '?') || c == OPT_MODULE ||
 					    c == OPT_INITRD || c == OPT_IRQCHIP || c == OPT_NO_IRQCHIP ||
-					    c == OPT_DEVICE || c == OPT_NET))	/* --disk: a binding */
+					    c == OPT_DEVICE))	/* --disk and --net: bindings */
 				o->machine_opt = l->name;
 		switch (c) {
 		case 'm':
@@ -463,6 +466,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 	o->guest = argv[optind];
 	if (o->gdb_wait && !o->gdb)
 		usage_error("--gdb-wait needs --gdb [HOST:]PORT or unix:PATH");
+	/* Before any device opens: a VM that could never be saved is the command line's fault. */
+	for (unsigned i = 0; i < SNAP_SOURCES; i++)
+		if (o->snap_path[i] && snap_pci_refuse(o->devs, o->ndevs))
+			usage_error("%s: %s", snap_option[i], snap_pci_refuse(o->devs, o->ndevs));
 	if (!o->entry_set)
 		o->entry = o->mode == MODE_REAL ? GUEST_ENTRY_REAL : GUEST_ENTRY_FLAT;
 }
@@ -821,17 +828,13 @@ static int plan_guest(struct options *o, struct file_buf *guest, enum image_form
  */
 static int open_snapshot_files(const struct options *o, struct snapper *sn)
 {
-	static const char *const names[] = { "--snapshot-on-signal", "--snapshot-on-port" };
-
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < SNAP_SOURCES; i++) {
 		if (!o->snap_path[i])
 			continue;
-		if (snap_pci_refuse(o->devs, o->ndevs))
-			usage_error("%s: %s", names[i], snap_pci_refuse(o->devs, o->ndevs));
 		sn->path[i] = o->snap_path[i];
 		sn->fd[i] = open(o->snap_path[i], O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 		if (sn->fd[i] < 0) {
-			fprintf(stderr, "kvmrun: %s '%s': %s\n", names[i], o->snap_path[i], strerror(errno));
+			fprintf(stderr, "kvmrun: %s '%s': %s\n", snap_option[i], o->snap_path[i], strerror(errno));
 			return EXIT_USAGE;
 		}
 	}
@@ -878,7 +881,9 @@ int main(int argc, char **argv)
 		o.mode = (enum cpu_mode)snapfile.machine.mode;
 		o.irqchip = (int)snapfile.machine.irqchip;
 		/* The devices come from the snapshot; --disk only says which files lie under its disks. */
-		if (snap_pci_plan(&snapfile, o.disks, o.ndisks, o.devs, &o.ndevs, &status) < 0) {
+		struct snap_bindings bind = { .disks = o.disks, .ndisks = o.ndisks, .nets = o.nets, .nnets = o.nnets };
+
+		if (snap_pci_plan(&snapfile, &bind, o.devs, &o.ndevs, &status) < 0) {
 			snap_close(&snapfile);
 			return status;
 		}

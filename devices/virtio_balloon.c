@@ -221,13 +221,67 @@ static void balloon_stats(const struct virtio_dev *d, FILE *f)
 		(unsigned long long)b->reports, (unsigned long long)(b->released >> 10));
 }
 
+/*
+ * A snapshot keeps the balloon whole: the target, what the guest put in, the
+ * figures, and the statistics buffer the device holds (its chain stays popped
+ * in the ring, so the restored device gives back the same head). A fixed
+ * layout: the file outlives this build.
+ */
+struct balloon_saved {
+	uint32_t num_pages, actual;
+	uint16_t stats_head;
+	uint8_t stats_held, stats_wanted;
+	uint32_t stats_valid;
+	uint64_t stats[16];
+	uint64_t inflated, deflated, bad_pfns, reports, released;
+};
+
+_Static_assert(NTAGS == 16, "struct balloon_saved keeps 16 statistics");
+
+static size_t balloon_save(struct virtio_dev *d, void *buf, size_t room)
+{
+	const struct balloon *b = d->backend;
+	struct balloon_saved s = {
+		.num_pages = b->num_pages, .actual = b->actual, .stats_head = b->stats_head,
+		.stats_held = b->stats_held, .stats_wanted = b->stats_wanted, .stats_valid = b->stats_valid,
+		.inflated = b->inflated, .deflated = b->deflated, .bad_pfns = b->bad_pfns, .reports = b->reports,
+		.released = b->released,
+	};
+
+	if (room < sizeof s)
+		return 0;
+	memcpy(s.stats, b->stats, sizeof s.stats);
+	memcpy(buf, &s, sizeof s);
+	return sizeof s;
+}
+
+/* After the queues are back (pcistate.c restores them first): a held head must lie in the statistics queue. */
+static int balloon_restore(struct virtio_dev *d, const void *buf, size_t len)
+{
+	struct balloon *b = d->backend;
+	struct balloon_saved s;
+
+	if (len != sizeof s)
+		return -1;
+	memcpy(&s, buf, sizeof s);
+	if (s.stats_held > 1 || s.stats_wanted > 1 || (uint64_t)s.num_pages * BALLOON_PAGE > d->vm->mem.size ||
+	    (s.stats_held && s.stats_head >= d->vq[Q_STATS].size))
+		return -1;
+	*b = (struct balloon){ .num_pages = s.num_pages, .actual = s.actual, .stats_held = s.stats_held,
+			       .stats_head = s.stats_head, .stats_wanted = s.stats_wanted,
+			       .stats_valid = s.stats_valid, .inflated = s.inflated, .deflated = s.deflated,
+			       .bad_pfns = s.bad_pfns, .reports = s.reports, .released = s.released };
+	memcpy(b->stats, s.stats, sizeof b->stats);
+	return 0;
+}
+
 static const struct virtio_ops balloon_ops = {
 	.type = "virtio-balloon", .device_id = VIRTIO_ID_BALLOON, .pci_class = PCI_CLASS_OTHERS_, .nqueues = 4,
 	.features = (1ULL << VIRTIO_BALLOON_F_STATS_VQ) | (1ULL << VIRTIO_BALLOON_F_DEFLATE_ON_OOM) |
 		    (1ULL << VIRTIO_BALLOON_F_REPORTING),
 	.config_len = sizeof(struct virtio_balloon_config),
 	.config_read = balloon_config, .config_write = balloon_config_write, .queue_notify = balloon_notify,
-	.reset = balloon_reset, .stats = balloon_stats,
+	.reset = balloon_reset, .stats = balloon_stats, .save = balloon_save, .restore = balloon_restore,
 };
 
 struct virtio_dev *virtio_balloon_add(struct vm *vm, struct pci_bus *pb, struct msix_vm *mv)

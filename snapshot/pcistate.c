@@ -3,9 +3,10 @@
  * restore makes them again, in the same slots), the bus, each slot's
  * configuration space, and each virtio device's transport, queues, MSI-X
  * table and backend. Requests run whole under their device's lock, and no
- * device this saves holds a chain across it (virtio-net's receive buffers and
- * virtio-balloon's statistics buffer are held: those are refused), so with
- * every lock held the rings in RAM and the indexes here agree.
+ * device this saves holds a chain across it unless its backend records the
+ * chain (virtio-balloon's statistics buffer; virtio-net's receive buffers
+ * are held outside any record: it is refused), so with every lock held the
+ * rings in RAM and the indexes here agree.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,10 +27,10 @@ struct snap_pci_bus {
 
 struct snap_pci_dev {
 	uint32_t kind;           /* enum dev_kind */
-	uint32_t ro;             /* a disk: read-only */
+	uint32_t ro;             /* a disk: read-only; a NIC: its backend, enum net_kind */
 	uint64_t size;           /* a disk: bytes */
-	char serial[24];         /* a disk: its serial, NUL-terminated */
-	/* then a disk's path, NUL-terminated (as given: relative to where kvmrun ran) */
+	char serial[24];         /* a disk: its serial, NUL-terminated; a NIC: its MAC, 6 bytes */
+	/* then a disk's path or a NIC's tap name or socket path, NUL-terminated (as given) */
 };
 
 struct snap_vq {
@@ -57,9 +58,6 @@ const char *snap_pci_refuse(const struct dev_spec *specs, unsigned n)
 		if (specs[i].kind == DEV_NET)
 			return "a VM with virtio-net (--net) cannot be saved yet: the device holds the guest's receive "
 			       "buffers";
-		if (specs[i].kind == DEV_VIRTIO_BALLOON)
-			return "a VM with virtio-balloon cannot be saved yet: the device holds the guest's statistics "
-			       "buffer";
 	}
 	return NULL;
 }
@@ -88,6 +86,10 @@ static void save_spec(struct snap_buf *b, const struct dev_spec *sp)
 		r.size = sp->disk->size;
 		snprintf(r.serial, sizeof r.serial, "%s", sp->disk->serial);
 		path = sp->disk->path;
+	} else if (sp->kind == DEV_NET) {
+		r.ro = sp->net->kind;
+		memcpy(r.serial, sp->net->mac, sizeof sp->net->mac);
+		path = sp->net->name;
 	}
 	plen = strlen(path) + 1;
 	if (!(rec = malloc(sizeof r + plen))) {
@@ -172,22 +174,97 @@ static const struct snap_pci_bus *find_bus(const uint8_t *state, size_t len, str
 	return *ok ? bus : NULL;
 }
 
-int snap_pci_plan(const struct snap_file *s, struct disk *disks, unsigned ngiven, struct dev_spec *specs,
-		  unsigned *n, int *status)
+static const char *const backend_word[] = { [NET_TAP] = "a tap", [NET_STREAM] = "a stream socket" };
+
+/* A recorded disk, on its binding or its recorded path, opened: 0, or -1 with *status. */
+static int plan_disk(const struct snap_file *s, const struct snap_pci_dev *r, const char *path, unsigned i,
+		     struct snap_bindings *b, struct dev_spec *spec, int *status)
+{
+	struct disk *d;
+	char name[8];
+
+	if (b->disks_seen == PCI_MAX_SLOTS - 1)
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: too many disks");
+	if (!*path || r->serial[sizeof r->serial - 1] || r->size == 0 || r->size % 512)
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the record of PCI device %u", i);
+	snprintf(name, sizeof name, "vd%c", b->disks_seen < 26 ? 'a' + b->disks_seen : '?');
+	d = &b->disks[b->disks_seen];
+	if (b->disks_seen >= b->ndisks) {	/* no binding: the recorded path */
+		*d = (struct disk){ .path = path, .fd = -1, .ro = r->ro };
+	} else if (d->ro != (bool)r->ro) {
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "its disk %s is %s; --disk %s%s", name,
+			      r->ro ? "read-only" : "read-write", d->path, r->ro ? " lacks ,ro" : " has ,ro");
+	}
+	memcpy(d->serial, r->serial, sizeof d->serial - 1);	/* the guest may have read it */
+	d->serial[sizeof d->serial - 1] = '\0';
+	if (disk_open(d, status) < 0)
+		return -1;
+	if (d->size != r->size)
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "its disk %s was %llu bytes; %s is %llu", name,
+			      (unsigned long long)r->size, d->path, (unsigned long long)d->size);
+	spec->disk = d;
+	b->disks_seen++;
+	return 0;
+}
+
+/*
+ * A recorded NIC, on its binding (the same kind of backend: the guest took
+ * the offloads the first one offered) or its recorded tap or socket, with the
+ * recorded MAC (the guest knows it): 0, or -1 with *status.
+ */
+static int plan_nic(const struct snap_file *s, const struct snap_pci_dev *r, const char *name, unsigned i,
+		    struct snap_bindings *b, struct dev_spec *spec, int *status)
+{
+	struct netdev *n;
+	unsigned e = b->nets_seen;
+	uint8_t mac[6];
+
+	if (e == PCI_MAX_SLOTS - 1)
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: too many NICs");
+	if (!*name || r->ro > NET_STREAM)
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the record of PCI device %u", i);
+	memcpy(mac, r->serial, sizeof mac);
+	n = &b->nets[e];
+	if (e >= b->nnets) {
+		*n = (struct netdev){ .kind = (enum net_kind)r->ro, .name = name, .fd = -1 };
+	} else if (n->kind != (enum net_kind)r->ro) {
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "its eth%u was on %s; --net %s=%s is %s", e,
+			      backend_word[r->ro], n->kind == NET_TAP ? "tap" : "stream", n->name,
+			      backend_word[n->kind]);
+	} else if (n->mac_given && memcmp(n->mac, mac, sizeof mac) != 0) {
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT,
+			      "its eth%u has MAC %02x:%02x:%02x:%02x:%02x:%02x, which its guest knows; --net %s=%s "
+			      "gives another", e, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+			      n->kind == NET_TAP ? "tap" : "stream", n->name);
+	}
+	memcpy(n->mac, mac, sizeof mac);
+	n->mac_given = true;
+	if (net_open(n, status) < 0)
+		return -1;
+	spec->net = n;
+	b->nets_seen++;
+	return 0;
+}
+
+int snap_pci_plan(const struct snap_file *s, struct snap_bindings *b, struct dev_spec *specs, unsigned *n,
+		  int *status)
 {
 	const uint8_t *state = s->state;
 	size_t slen = s->h.state_len;
 	struct snap_pci_bus bus;
-	unsigned ndisks = 0;
 	bool ok;
 
 	*n = 0;
+	b->disks_seen = b->nets_seen = 0;
 	if (!find_bus(state, slen, &bus, &ok)) {
 		if (!ok)
 			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the PCI bus record");
-		if (ngiven)
+		if (b->ndisks)
 			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "the saved VM had no disk, but %u --disk %s given",
-				      ngiven, ngiven == 1 ? "was" : "were");
+				      b->ndisks, b->ndisks == 1 ? "was" : "were");
+		if (b->nnets)
+			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "the saved VM had no NIC, but %u --net %s given",
+				      b->nnets, b->nnets == 1 ? "was" : "were");
 		return 0;
 	}
 	for (unsigned i = 0; i < bus.ndevs; i++) {
@@ -195,42 +272,25 @@ int snap_pci_plan(const struct snap_file *s, struct disk *disks, unsigned ngiven
 		const uint8_t *p = snap_find_nth(state, slen, REC_PCI_DEV, 0, i, &len);
 		struct snap_pci_dev r;
 		const char *path;
-		struct disk *d;
-		char name[8];
 
 		if (!p || len < sizeof r + 1 || p[len - 1])
 			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the record of PCI device %u", i);
 		memcpy(&r, p, sizeof r);
 		path = (const char *)p + sizeof r;
-		if (r.kind > DEV_VIRTIO_BALLOON || r.kind == DEV_NET || r.kind == DEV_VIRTIO_BALLOON ||
-		    (r.kind == DEV_DISK && (!*path || r.serial[sizeof r.serial - 1] || r.size == 0 || r.size % 512)))
+		if (r.kind > DEV_VIRTIO_BALLOON)
 			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: the record of PCI device %u", i);
 		specs[i] = (struct dev_spec){ .kind = (enum dev_kind)r.kind };
-		if (r.kind != DEV_DISK)
-			continue;
-		if (ndisks == PCI_MAX_SLOTS - 1)
-			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "damaged: too many disks");
-		snprintf(name, sizeof name, "vd%c", ndisks < 26 ? 'a' + ndisks : '?');
-		d = &disks[ndisks];
-		if (ndisks >= ngiven) {	/* no binding: the recorded path */
-			*d = (struct disk){ .path = path, .fd = -1, .ro = r.ro };
-		} else if (d->ro != (bool)r.ro) {
-			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "its disk %s is %s; --disk %s%s", name,
-				      r.ro ? "read-only" : "read-write", d->path, r.ro ? " lacks ,ro" : " has ,ro");
-		}
-		memcpy(d->serial, r.serial, sizeof d->serial - 1);	/* the guest may have read it */
-		d->serial[sizeof d->serial - 1] = '\0';
-		if (disk_open(d, status) < 0)
+		if (r.kind == DEV_DISK && plan_disk(s, &r, path, i, b, &specs[i], status) < 0)
 			return -1;
-		if (d->size != r.size)
-			return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "its disk %s was %llu bytes; %s is %llu", name,
-				      (unsigned long long)r.size, d->path, (unsigned long long)d->size);
-		specs[i].disk = d;
-		ndisks++;
+		if (r.kind == DEV_NET && plan_nic(s, &r, path, i, b, &specs[i], status) < 0)
+			return -1;
 	}
-	if (ngiven && ngiven != ndisks)
+	if (b->ndisks && b->ndisks != b->disks_seen)
 		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "the saved VM had %u disk%s; %u --disk %s given",
-			      ndisks, ndisks == 1 ? "" : "s", ngiven, ngiven == 1 ? "was" : "were");
+			      b->disks_seen, b->disks_seen == 1 ? "" : "s", b->ndisks, b->ndisks == 1 ? "was" : "were");
+	if (b->nnets && b->nnets != b->nets_seen)
+		return snap_refuse(s, status, EXIT_BAD_SNAPSHOT, "the saved VM had %u NIC%s; %u --net %s given",
+			      b->nets_seen, b->nets_seen == 1 ? "" : "s", b->nnets, b->nnets == 1 ? "was" : "were");
 	*n = bus.ndevs;
 	return 0;
 }

@@ -153,7 +153,7 @@ int snap_restore_devices(struct vm *vm, const uint8_t *state, size_t state_len, 
 
 struct snap_file;
 
-/* snap_pci_refuse: why the PCI devices of specs[0..n) cannot be saved, or NULL (virtio-net, virtio-balloon). */
+/* snap_pci_refuse: why the PCI devices of specs[0..n) cannot be saved, or NULL (virtio-net). */
 const char *snap_pci_refuse(const struct dev_spec *specs, unsigned n);
 
 /*
@@ -172,17 +172,27 @@ void snap_pci_lock(struct vm *vm, bool lock);
  */
 void snap_save_pci(struct vm *vm, struct snap_buf *b);
 
+/* What --restore binds anew: --disk files and --net backends, in the recorded order. */
+struct snap_bindings {
+	struct disk *disks;              /* --disk bindings [0, ndisks); the recorded disks are filled in from 0 */
+	unsigned ndisks;
+	struct netdev *nets;             /* --net bindings [0, nnets); the recorded NICs likewise */
+	unsigned nnets;
+	unsigned disks_seen, nets_seen;  /* snap_pci_plan's: how many it filled in */
+};
+
 /*
  * snap_pci_plan: the devices a snapshot recorded, as specs[0..*n) for
- * vm_attach_pci. disks[0..ngiven) are the --disk bindings given anew (in the
- * recorded order of the disks; none: each disk's recorded path), opened here
- * with the recorded read-only flag and serial. Returns 0, or -1 after one
- * line on stderr with *status: EXIT_BAD_SNAPSHOT for a binding that does not
- * fit (another count of disks, another size, another read-only flag) or a
- * damaged record, disk_open's status for a file that cannot be opened.
+ * vm_attach_pci. b's disks and nets given anew stand under the recorded ones
+ * in order (none: each one's recorded path or tap); each is opened here: a
+ * disk with the recorded read-only flag and serial, a NIC with the recorded
+ * MAC. Returns 0, or -1 after one line on stderr with *status:
+ * EXIT_BAD_SNAPSHOT for a binding that does not fit (another count, size,
+ * read-only flag, kind of backend or MAC) or a damaged record, disk_open's or
+ * net_open's status for what cannot be opened.
  */
-int snap_pci_plan(const struct snap_file *s, struct disk *disks, unsigned ngiven, struct dev_spec *specs,
-		  unsigned *n, int *status);
+int snap_pci_plan(const struct snap_file *s, struct snap_bindings *b, struct dev_spec *specs, unsigned *n,
+		  int *status);
 
 /*
  * snap_restore_pci: into the devices vm_attach_pci made from snap_pci_plan,

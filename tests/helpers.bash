@@ -14,6 +14,17 @@ need_kvm() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is not readable and writable by $(id -un): add the user to the kvm group"
 }
 
+# need_linux [FILE...]: build/linux's kernel and initramfs, and each FILE there
+# (tests/linux/build.sh makes them; make test runs it): a failure when missing.
+need_linux() {
+	local f
+	for f in bzImage initrd.gz "$@"; do
+		[ -s "$ROOT/build/linux/$f" ] && continue
+		echo "# no Linux test images in $ROOT/build/linux ($f): run tests/linux/build.sh (make test does)" >&3
+		return 1
+	done
+}
+
 # On AMD SVM (kvm_amd), KVM reinitialises the vCPU after a SHUTDOWN intercept, so
 # a triple fault leaves no registers to show: the dump then says so in one line.
 # Intel VMX and PVM keep the state at the fault and kvmrun shows it.

@@ -11,10 +11,7 @@ L="$ROOT/build/linux"
 
 setup() {
 	need_kvm
-	[ -s "$L/bzImage" ] && [ -s "$L/initrd.gz" ] || {
-		echo "# no Linux test images in $L: run tests/linux/build.sh (make test does)" >&3
-		return 1
-	}
+	need_linux
 	D=$BATS_TEST_TMPDIR
 	mkfifo "$D/in"
 	exec 4<>"$D/in"	# held open: the guest's console never sees end of file

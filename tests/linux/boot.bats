@@ -10,10 +10,7 @@ L="$ROOT/build/linux"
 
 setup() {
 	need_kvm
-	[ -s "$L/bzImage" ] && [ -s "$L/initrd.gz" ] && [ -s "$L/vmlinux" ] || {
-		echo "# no Linux test images in $L: run tests/linux/build.sh (make test does)" >&3
-		return 1
-	}
+	need_linux vmlinux
 }
 
 # boot TEST [OPTION...] [-- IMAGE]: boot the bzImage (or IMAGE) with the test

@@ -12,10 +12,7 @@ setup() {
 	need_kvm
 	command -v gdb > /dev/null || skip "no gdb: apt-get install gdb"
 	lo_up
-	[ -s "$L/bzImage" ] && [ -s "$L/initrd.gz" ] && [ -s "$L/vmlinux" ] || {
-		echo "# no Linux test images in $L: run tests/linux/build.sh (make test does)" >&3
-		return 1
-	}
+	need_linux vmlinux
 }
 
 # start_linux ARGS...: kvmrun --gdb 0 ARGS with the test initrd in the

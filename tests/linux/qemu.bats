@@ -43,10 +43,7 @@ setup() {
 	need_kvm
 	qemu-system-x86_64 -M help 2> /dev/null | grep -q '^microvm ' ||
 		skip "this qemu-system-x86_64 has no microvm machine (QEMU 4.2 and later have it)"
-	[ -s "$L/bzImage" ] && [ -s "$L/initrd.gz" ] && [ -s "$L/vmlinux" ] || {
-		echo "# no Linux test images in $L: run tests/linux/build.sh (make test does)" >&3
-		return 1
-	}
+	need_linux vmlinux
 	D=$BATS_TEST_TMPDIR
 }
 

@@ -3,8 +3,8 @@
 # kvmrun.test=snap in tests/linux/init): saved through the control socket while
 # init waits on the console, restored seconds later; the restored kernel's wall
 # clock is right, its timers fire, its RAM (the initramfs) is intact; with a
-# virtio disk and virtio-rng, the restored guest reads and writes the disk and
-# draws random bytes.
+# virtio disk, virtio-rng and virtio-balloon, the restored guest reads and
+# writes the disk, draws random bytes, and its balloon holds what it held.
 load ../helpers
 
 # debugfs and e2fsck live in /sbin, which a user's PATH may lack.
@@ -14,10 +14,7 @@ L="$ROOT/build/linux"
 
 setup() {
 	need_kvm
-	[ -s "$L/bzImage" ] && [ -s "$L/initrd.gz" ] || {
-		echo "# no Linux test images in $L: run tests/linux/build.sh (make test does)" >&3
-		return 1
-	}
+	need_linux
 	F="$BATS_TEST_TMPDIR/linux.snap" S="$BATS_TEST_TMPDIR/ctl.sock"
 	OUT="$BATS_TEST_TMPDIR/out" ERR="$BATS_TEST_TMPDIR/err"
 	vm=
@@ -33,17 +30,28 @@ init_lines() {
 	tr -d '\r' < "$1" | grep -v '^\[ *[0-9]*\.[0-9]*\]' || true
 }
 
-@test "Linux: saved at a prompt (ctl snapshot --exit), restored 10 s later: the clock is right, a 1 s sleep ends, /init is intact" {
+# start_snap OPTION...: boots init's snap test in the background (--control
+# $S, stdout $OUT, stderr $ERR) and waits for its prompt.
+start_snap() {
 	timeout -k 5 $((150 * TIME_SCALE)) "$KVMRUN" --mem 256 --cpus 2 --control "$S" --timeout $((100 * TIME_SCALE)) \
-		--initrd "$L/initrd.gz" --append "quiet kvmrun.test=snap" "$L/bzImage" > "$OUT" 2> "$ERR" < /dev/null &
+		"$@" --initrd "$L/initrd.gz" --append "quiet kvmrun.test=snap" "$L/bzImage" > "$OUT" 2> "$ERR" < /dev/null &
 	vm=$!
 	for _ in $(seq 1 $((1200 * TIME_SCALE))); do grep -q 'snap ready' "$OUT" && break; sleep 0.1; done
 	[ "$(init_lines "$OUT")" = "snap ready" ]
+}
+
+# save_and_end: ctl snapshot $F --exit; kvmrun ends saying where it saved.
+save_and_end() {
 	run -0 --separate-stderr timeout $((20 * TIME_SCALE)) "$KVMRUN" ctl "$S" snapshot "$F" --exit
 	[ "$output" = "snapshot=$F state=ended" ]
 	wait "$vm"
 	vm=
 	[ "$(cat "$ERR")" = "kvmrun: saved to '$F'; the run ends (kvmrun --restore $F resumes it)" ]
+}
+
+@test "Linux: saved at a prompt (ctl snapshot --exit), restored 10 s later: the clock is right, a 1 s sleep ends, /init is intact" {
+	start_snap
+	save_and_end
 	sleep 10
 	local before after
 	before=$(date +%s)
@@ -70,33 +78,46 @@ init_lines() {
 	[ "${got[2]}" = "sum $(md5sum < "$ROOT/tests/linux/init")" ]
 }
 
-@test "Linux with --disk and virtio-rng: saved with vda mounted, restored on the saved path: the guest reads the payload, writes a file (debugfs reads it back, e2fsck finds the image clean), draws random bytes; a disk of another size is refused" {
+@test "Linux with --disk, virtio-rng and virtio-balloon: saved with vda mounted and 32 MiB in the balloon, restored on the saved path: the guest reads the payload, writes a file (debugfs reads it back, e2fsck finds the image clean), draws random bytes, the balloon still holds 32 MiB; a disk of another size is refused" {
 	[ -s "$L/disk.ext4" ] || skip "no $L/disk.ext4: run tests/linux/build.sh"
 	local disk="$BATS_TEST_TMPDIR/disk.img" other="$BATS_TEST_TMPDIR/other.img"
 	cp "$L/disk.ext4" "$disk"
-	timeout -k 5 $((150 * TIME_SCALE)) "$KVMRUN" --mem 256 --cpus 2 --control "$S" --timeout $((100 * TIME_SCALE)) \
-		--disk "$disk" --device virtio-rng \
-		--initrd "$L/initrd.gz" --append "quiet kvmrun.test=snap" "$L/bzImage" > "$OUT" 2> "$ERR" < /dev/null &
-	vm=$!
-	for _ in $(seq 1 $((1200 * TIME_SCALE))); do grep -q 'snap ready' "$OUT" && break; sleep 0.1; done
-	[ "$(init_lines "$OUT")" = "snap ready" ]
-	run -0 --separate-stderr timeout $((20 * TIME_SCALE)) "$KVMRUN" ctl "$S" snapshot "$F" --exit
-	[ "$output" = "snapshot=$F state=ended" ]
-	wait "$vm"
-	vm=
-	[ "$(cat "$ERR")" = "kvmrun: saved to '$F'; the run ends (kvmrun --restore $F resumes it)" ]
+	start_snap --disk "$disk" --device virtio-rng --device virtio-balloon
+	# 32 MiB into the balloon; saved once the guest has put it all in.
+	run -0 timeout $((20 * TIME_SCALE)) "$KVMRUN" ctl "$S" balloon 32M
+	for _ in $(seq 1 $((300 * TIME_SCALE))); do
+		run -0 timeout $((20 * TIME_SCALE)) "$KVMRUN" ctl "$S" balloon
+		[[ "$output" == "target=33554432 actual=33554432 "* ]] && break
+		sleep 0.1
+	done
+	echo "ctl balloon: $output"
+	[[ "$output" == "target=33554432 actual=33554432 "* ]]
+	save_and_end
 	# A disk of another size under vda: one line, status 110.
 	truncate -s 32M "$other"
 	run -110 --separate-stderr timeout $((20 * TIME_SCALE)) "$KVMRUN" --restore "$F" --disk "$other"
 	[ "$output" = "" ]
 	[ "$stderr" = "kvmrun: snapshot '$F': its disk vda was 16777216 bytes; $other is 33554432" ]
-	# No --disk: the saved path.
-	run --separate-stderr timeout -k 5 $((60 * TIME_SCALE)) "$KVMRUN" --restore "$F" \
-		< <(printf 'disk\nwrite\nrng\nsum\nend\n')
-	printf 'status %s; stdout:\n%s\nstderr:\n%s\n' "$status" "$output" "$stderr"
+	# No --disk: the saved path. Input through a fifo held open, so that the
+	# balloon is asked while the restored guest still runs (at its poweroff
+	# Linux may reset the device).
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	exec 4<> "$BATS_TEST_TMPDIR/in"
+	timeout -k 5 $((60 * TIME_SCALE)) "$KVMRUN" --control "$S" --restore "$F" < "$BATS_TEST_TMPDIR/in" > "$OUT" 2> "$ERR" &
+	vm=$!
+	printf 'disk\nwrite\nrng\nsum\n' >&4
+	for _ in $(seq 1 $((600 * TIME_SCALE))); do grep -q '^sum ' "$OUT" && break; sleep 0.1; done
+	run -0 timeout $((20 * TIME_SCALE)) "$KVMRUN" ctl "$S" balloon
+	echo "ctl balloon: $output"
+	[[ "$output" == "target=33554432 actual=33554432 "* ]]
+	echo end >&4
+	status=0
+	wait "$vm" || status=$?
+	vm=
+	exec 4>&-
+	printf 'status %s; stdout:\n%s\nstderr:\n%s\n' "$status" "$(cat "$OUT")" "$(cat "$ERR")"
 	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	echo "$output" > "$OUT"
+	[ ! -s "$ERR" ]
 	local want
 	want=$(seq 1 20000 | sha256sum | cut -d' ' -f1)
 	[ "$(init_lines "$OUT")" = "$(printf 'disk %s\nwrote %s\nunmounted\nrng 16 bytes\nsum %s' \

@@ -15,10 +15,7 @@ PATH=$PATH:/usr/sbin:/sbin
 
 setup() {
 	need_kvm
-	[ -s "$L/bzImage" ] && [ -s "$L/initrd.gz" ] && [ -s "$L/disk.ext4" ] || {
-		echo "# no Linux test images in $L: run tests/linux/build.sh (make test does)" >&3
-		return 1
-	}
+	need_linux disk.ext4
 	D=$BATS_TEST_TMPDIR
 }
 
