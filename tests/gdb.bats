@@ -68,10 +68,22 @@ setup() {
 # an int3 byte, a DRn address or a change of watched bytes as KVM would.
 # TRAPS: what start_stub puts in kvmrun's environment.
 TRAPS=
+# traps cpu|emulated [int3|watch]: the second word says what of the CPU's a
+# test needs that PVM's emulator of CPL 0 code lacks (seen on kvm_pvm: an
+# INT3 is an emulation failure; a DR7 data watchpoint never fires; DR7
+# execute breakpoints work).
 traps() {
 	need_kvm
 	case $1 in
-	cpu) ! tcg_cpu || skip "QEMU TCG delivers neither INT3 to SVM's #BP intercept nor VMRUN's DR7 breakpoints" ;;
+	cpu)
+		! tcg_cpu || skip "QEMU TCG delivers neither INT3 to SVM's #BP intercept nor VMRUN's DR7 breakpoints"
+		if pvm_host; then
+			case ${2:-} in
+			int3) skip "PVM emulates CPL 0 code, and its emulator fails on INT3 (KVM_EXIT_INTERNAL_ERROR)" ;;
+			watch) skip "PVM emulates CPL 0 code, and its emulator does not fire DR7 data watchpoints" ;;
+			esac
+		fi
+		;;
 	emulated)
 		[ -f "$ROOT/tests/fakekvm.so" ] || skip "tests/fakekvm.so is not built: run make tests/fakekvm.so"
 		TRAPS="LD_PRELOAD=$ROOT/tests/fakekvm.so FAKEKVM_DEBUG_TRAPS=1" ;;
@@ -148,6 +160,7 @@ watch_write() {
 
 # The guest's own int3 reaches its own handler while gdb's breakpoints are armed.
 foreign_int3() {
+	! pvm_host || skip "PVM emulates CPL 0 code, and its emulator fails on the guest's own INT3 (KVM_EXIT_INTERNAL_ERROR), with gdb or without"
 	run -5 --separate-stderr timeout 40 "$KVMRUN" "$G/long_int3.elf"
 	[ "$output" = "aBc" ]
 	start_stub --gdb-wait "$G/long_int3.elf"
@@ -190,7 +203,7 @@ c_locals() {
 }
 
 @test "gdb: a C guest: break at a function, its arguments, the caller's locals, finish's value, the exit status (the CPU's debug traps)" {
-	traps cpu
+	traps cpu int3
 	c_locals
 }
 
@@ -200,7 +213,7 @@ c_locals() {
 }
 
 @test "gdb: break at a function (int3), read a global, continue to the end: status unchanged (the CPU's debug traps)" {
-	traps cpu
+	traps cpu int3
 	break_sw
 }
 
@@ -220,7 +233,7 @@ c_locals() {
 }
 
 @test "gdb: a write watchpoint fires after the write, with old and new values (the CPU's debug traps)" {
-	traps cpu
+	traps cpu watch
 	watch_write
 }
 
@@ -230,7 +243,7 @@ c_locals() {
 }
 
 @test "gdb: the guest's own int3 goes to the guest while breakpoints are armed (the CPU's debug traps)" {
-	traps cpu
+	traps cpu int3
 	foreign_int3
 }
 

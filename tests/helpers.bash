@@ -131,7 +131,8 @@ lo_up() {
 gdb_port() {
 	PORT=
 	for _ in $(seq 1 $((600 * TIME_SCALE))); do
-		PORT=$(sed -n 's/^kvmrun: gdb: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1" 2> /dev/null)
+		# || true: the file may not exist yet, and a failed assignment would end the test (errexit).
+		PORT=$(sed -n 's/^kvmrun: gdb: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1" 2> /dev/null || true)
 		[ -n "$PORT" ] && return 0
 		sleep 0.05
 	done
