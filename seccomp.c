@@ -197,7 +197,7 @@ static void allow_gdb(struct prog *p, const struct sandbox *sb)
 /* What the PCI devices' threads do on their own descriptors: eventfds, disk images, taps and sockets. */
 static const unsigned device_calls[] = {
 	SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
-	SYS_fdatasync, SYS_fallocate, SYS_writev,
+	SYS_fdatasync, SYS_fallocate, SYS_writev, SYS_readv,	/* readv: a tap's frame straight into the guest's buffers */
 };
 
 /* A NIC hands the tap the offloads its driver accepted when the driver starts it (after the filter is on). */

@@ -39,6 +39,7 @@ struct vq {
 	uint16_t last_avail;             /* next avail entry the device takes */
 	uint16_t used_idx;               /* next used entry the device writes */
 	bool indirect;                   /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	bool event_idx;                  /* VIRTIO_RING_F_EVENT_IDX negotiated (virtio-net only offers it) */
 };
 
 /* One request: the chain's buffers, device-readable ones first. */
@@ -64,18 +65,36 @@ int vq_enable(struct vq *q, const struct guest_mem *m, char *why, size_t len);
  * the chain is invalid: a head or next index beyond the queue, a loop, more
  * than VQ_MAX_SEGS buffers or VQ_MAX_CHAIN bytes, a buffer outside RAM, a
  * readable buffer after a writable one, a nested or malformed indirect
- * table, or more entries made available than the queue holds.
+ * table, or more entries made available than the queue holds. With
+ * event_idx, finding the ring empty publishes avail_event = last_avail (the
+ * driver kicks for the next chain) and reads the ring again after a full
+ * barrier, so a chain made available meanwhile is taken, not missed; it is
+ * the only RAM vq_pop writes.
  */
 int vq_pop(struct vq *q, const struct guest_mem *m, struct vq_chain *c, char *why, size_t len);
 
 /* vq_push: give the chain whose head is given back with written bytes; the used index moves last. */
 void vq_push(struct vq *q, uint16_t head, uint32_t written);
 
+/*
+ * vq_unpop: give back the last n chains vq_pop took, as if never taken: the
+ * next vq_pop takes them again, in the same order, read afresh from the
+ * ring. Valid only when they are the last n taken on q and none of them has
+ * been pushed (nothing popped after them), and q has not been reset since.
+ */
+void vq_unpop(struct vq *q, uint16_t n);
+
 /* vq_has_avail: has the driver made a chain available that vq_pop has not taken? Takes none. */
 bool vq_has_avail(const struct vq *q);
 
-/* vq_wants_interrupt: false when the driver asked for none (VRING_AVAIL_F_NO_INTERRUPT). */
-bool vq_wants_interrupt(const struct vq *q);
+/*
+ * vq_wants_interrupt: does the driver want an interrupt now that the used
+ * index moved from old to q->used_idx? Without event_idx, unless it asked
+ * for none (VRING_AVAIL_F_NO_INTERRUPT); with it, only when the move passed
+ * its used_event (vring_need_event: used_event in [old, used_idx), modulo
+ * 2^16). old is the used index at the previous decision.
+ */
+bool vq_wants_interrupt(const struct vq *q, uint16_t old);
 
 /*
  * iov_copy: len bytes between p and the buffers iov[0..n) from offset off

@@ -3,18 +3,24 @@
  * tap or a UNIX stream socket (net_backend.c). Everything runs on the
  * device's thread under its lock; the backend is non-blocking and is polled
  * only for what can be taken now:
- * - receive: a frame is read from the backend into a stage (the tap's
- *   header and frame, or the stream's reassembled frame), then copied into
- *   as many of the guest's buffers as it needs (one chain, or several with
- *   MRG_RXBUF). While a staged frame waits for buffers the backend is not
- *   read: the tap's queue or the socket holds what follows, nothing is lost.
- *   A frame no set of the guest's buffers can hold is dropped and counted.
+ * - receive: chains are taken from the ring ahead of need and held, in
+ *   ring order, across frames. While the held chains can take the largest
+ *   frame, a tap's next frame is read straight into them (one readv, header
+ *   and frame) and takes only the chains it filled. Otherwise a frame is
+ *   read into a stage (the tap's header and frame, or the stream's
+ *   reassembled frame), then copied into as many of the guest's buffers as
+ *   it needs (one chain, or several with MRG_RXBUF). While a staged frame
+ *   waits for buffers the backend is not read: the tap's queue or the
+ *   socket holds what follows, nothing is lost. A frame no set of the
+ *   guest's buffers can hold is dropped and counted.
  * - transmit: a chain goes to the tap as it is (header and frame, one
  *   writev), or to the socket as a 4-byte big-endian length and the frame.
  *   A tap that says EAGAIN keeps the chain in the queue; a socket that takes
  *   part of a frame keeps the rest in a buffer: both wait for POLLOUT.
  * The offloads the driver accepted go to the tap (TUNSETOFFLOAD) when it
- * first serves the queues after DRIVER_OK.
+ * first serves the queues after DRIVER_OK. With EVENT_IDX (offered by this
+ * device only) the driver kicks only after the device found a ring empty,
+ * and is interrupted only when the used index passes its used_event.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,10 +29,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
 
 #include "virtio.h"
 
@@ -58,12 +66,25 @@ struct nic {
 	/* Transmit to a stream: the frame going out, its length first. */
 	uint8_t *tx_buf;
 	uint32_t tx_len, tx_off;
-	/* The chains one received frame goes into. */
-	struct vq_chain c;
+	struct vq_chain c;              /* the chain vq_pop just took */
+	/*
+	 * Receive chains taken from the ring ahead of the frames that fill
+	 * them, oldest first: chain i is heads[i], the next cnt[i] of iov,
+	 * clen[i] writable bytes. A frame takes them from the front; the rest
+	 * wait for the next frames. Invariant: they are the last nheld chains
+	 * vq_pop took from the receive queue (it is popped nowhere else, and
+	 * every chain before them has been pushed), so vq_unpop(nheld) gives
+	 * them all back (net_give_back_held).
+	 */
+	unsigned nheld, niov;
+	uint64_t held_bytes;            /* the sum of clen */
 	struct iovec iov[RX_IOV];
 	unsigned cnt[VQ_MAX_SIZE];
 	uint16_t heads[VQ_MAX_SIZE];
+	uint32_t clen[VQ_MAX_SIZE];
 	uint32_t written[VQ_MAX_SIZE];
+	struct iovec rd[RX_IOV];        /* a direct read: the held buffers' first bytes and one byte past */
+	uint8_t past;                   /* where a frame longer than NET_MAX_FRAME shows itself */
 };
 
 static void drop(struct nic *x, enum net_drop why)
@@ -84,12 +105,30 @@ static void say_drops(struct virtio_dev *d, struct nic *x)
 	}
 }
 
+/*
+ * net_give_back_held: the receive chains held but not filled go back to the
+ * ring untouched, as if never taken (valid by the invariant in struct nic:
+ * they are the last ones popped). After a reset the queue they came from is
+ * gone: they are only forgotten. Under the lock, on the device's thread or
+ * with it stopped.
+ */
+static void net_give_back_held(struct virtio_dev *d)
+{
+	struct nic *x = d->backend;
+
+	if (x->nheld && d->vq[Q_RX].ready)
+		vq_unpop(&d->vq[Q_RX], (uint16_t)x->nheld);
+	x->nheld = x->niov = 0;
+	x->held_bytes = 0;
+}
+
 /* The backend is gone (err 0: the peer closed): the link goes down, frames to it are dropped. */
 static void backend_gone(struct virtio_dev *d, struct nic *x, int err)
 {
 	if (x->dead)
 		return;
 	x->dead = true;
+	net_give_back_held(d);	/* no frame will fill them */
 	if (err)
 		fprintf(stderr, "kvmrun: %s: the %s failed (%s); the link is down\n", x->name,
 			x->n->kind == NET_TAP ? "tap" : "socket", strerror(err));
@@ -177,19 +216,104 @@ static void unstage(struct nic *x)
 	x->staged = false;
 }
 
+enum hold { HELD, HOLD_WAIT, HOLD_NEVER, HOLD_BROKEN };
+
+/* The bytes the first max held chains hold. */
+static uint64_t held_in(const struct nic *x, unsigned max)
+{
+	uint64_t sum = 0;
+
+	if (max >= x->nheld)
+		return x->held_bytes;
+	for (unsigned i = 0; i < max; i++)
+		sum += x->clen[i];
+	return sum;
+}
+
+/*
+ * Take receive chains until the first max held ones hold need bytes (max
+ * 1 without MRG_RXBUF: a frame fits one chain). HELD: they do; HOLD_WAIT:
+ * the ring has no more for now (with EVENT_IDX the driver now kicks for
+ * the next); HOLD_NEVER: they cannot (max chains, or the whole queue,
+ * held; or RX_IOV buffers); HOLD_BROKEN: the driver broke a rule.
+ */
+static enum hold hold(struct virtio_dev *d, struct nic *x, uint64_t need, unsigned max)
+{
+	struct vq *q = &d->vq[Q_RX];
+	char why[160];
+	int r;
+
+	for (;;) {
+		if (held_in(x, max) >= need)
+			return HELD;
+		if (x->nheld >= max || x->nheld >= q->size)
+			return HOLD_NEVER;
+		r = vq_pop(q, &d->vm->mem, &x->c, why, sizeof why);
+		if (r < 0) {
+			virtio_fail(d, why);
+			return HOLD_BROKEN;
+		}
+		if (r == 0)
+			return HOLD_WAIT;
+		if (x->c.out_len < NET_HDR_LEN) {
+			snprintf(why, sizeof why, "a receive buffer of %llu bytes, less than the %d-byte header",
+				 (unsigned long long)x->c.out_len, NET_HDR_LEN);
+			virtio_fail(d, why);
+			return HOLD_BROKEN;
+		}
+		if (x->niov + x->c.nout > RX_IOV) {
+			vq_unpop(q, 1);	/* the last taken, so the held chains stay the last ones */
+			return HOLD_NEVER;
+		}
+		memcpy(x->iov + x->niov, x->c.out, x->c.nout * sizeof x->c.out[0]);
+		x->niov += x->c.nout;
+		x->cnt[x->nheld] = x->c.nout;
+		x->heads[x->nheld] = x->c.head;
+		x->clen[x->nheld++] = (uint32_t)x->c.out_len;	/* <= VQ_MAX_CHAIN */
+		x->held_bytes += x->c.out_len;
+	}
+}
+
+/* How many held chains, from the first, bytes take (all of them when they hold less). */
+static unsigned chains_for(const struct nic *x, uint64_t bytes)
+{
+	uint64_t cap = 0;
+	unsigned k = 0;
+
+	while (cap < bytes && k < x->nheld)
+		cap += x->clen[k++];
+	return k;
+}
+
+/* The first k held chains, filled with written[i] bytes each, go to the driver; the rest stay held. */
+static void use_held(struct virtio_dev *d, struct nic *x, unsigned k)
+{
+	unsigned iovs = 0;
+
+	for (unsigned i = 0; i < k; i++) {
+		virtio_used(d, Q_RX, x->heads[i], x->written[i]);
+		d->st.bytes_out += x->written[i];
+		iovs += x->cnt[i];
+		x->held_bytes -= x->clen[i];
+	}
+	x->nheld -= k;
+	x->niov -= iovs;
+	memmove(x->iov, x->iov + iovs, x->niov * sizeof x->iov[0]);
+	memmove(x->cnt, x->cnt + k, x->nheld * sizeof x->cnt[0]);
+	memmove(x->heads, x->heads + k, x->nheld * sizeof x->heads[0]);
+	memmove(x->clen, x->clen + k, x->nheld * sizeof x->clen[0]);
+}
+
 /*
  * The staged frame into the guest's buffers: 1 when it went (or was
  * dropped), 0 when it waits for more buffers, -1 when the driver broke a rule.
  */
 static int deliver(struct virtio_dev *d, struct nic *x)
 {
-	struct vq *q = &d->vq[Q_RX];
 	struct virtio_net_hdr_v1 h;
-	bool mrg = virtio_negotiated(d, VIRTIO_NET_F_MRG_RXBUF), full = false;
-	uint64_t need = (uint64_t)NET_HDR_LEN + x->len, cap = 0;
-	unsigned k = 0, niov = 0, max = mrg ? q->size : 1;
-	char why[160];
-	int r;
+	bool mrg = virtio_negotiated(d, VIRTIO_NET_F_MRG_RXBUF);
+	uint64_t need = (uint64_t)NET_HDR_LEN + x->len;
+	unsigned k;
 
 	memcpy(&h, x->hdr, sizeof h);
 	if (net_rx_header(&h, d->driver_features) != NET_DROPS) {
@@ -197,48 +321,90 @@ static int deliver(struct virtio_dev *d, struct nic *x)
 		unstage(x);
 		return 1;
 	}
-	while (cap < need && k < max) {
-		r = vq_pop(q, &d->vm->mem, &x->c, why, sizeof why);
-		if (r < 0) {
-			virtio_fail(d, why);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		if (x->c.out_len < NET_HDR_LEN) {
-			snprintf(why, sizeof why, "a receive buffer of %llu bytes, less than the %d-byte header",
-				 (unsigned long long)x->c.out_len, NET_HDR_LEN);
-			virtio_fail(d, why);
-			return -1;
-		}
-		if (niov + x->c.nout > RX_IOV) {
-			q->last_avail--;	/* not taken */
-			full = true;
-			break;
-		}
-		memcpy(x->iov + niov, x->c.out, x->c.nout * sizeof x->c.out[0]);
-		niov += x->c.nout;
-		x->cnt[k] = x->c.nout;
-		x->heads[k++] = x->c.head;
-		cap += x->c.out_len;
-	}
-	if (cap < need) {
-		q->last_avail = (uint16_t)(q->last_avail - k);	/* back in the ring, untouched */
-		if (k < max && !full)
-			return 0;	/* the driver may post more */
+	switch (hold(d, x, need, mrg ? VQ_MAX_SIZE : 1)) {
+	case HOLD_BROKEN:
+		return -1;
+	case HOLD_WAIT:
+		return 0;	/* the driver may post more */
+	case HOLD_NEVER:
 		drop(x, NET_RX_NO_ROOM);	/* as many buffers as it can post are too small */
 		unstage(x);
 		return 1;
+	case HELD:
+		break;
 	}
+	k = chains_for(x, need);
 	h.num_buffers = (uint16_t)(mrg ? k : 1);	/* x86: little-endian, as virtio 1.x */
 	net_rx_fill(x->iov, x->cnt, k, (const uint8_t *)&h, x->frame, x->len, x->written);
-	for (unsigned i = 0; i < k; i++) {
-		virtio_used(d, Q_RX, x->heads[i], x->written[i]);
-		d->st.bytes_out += x->written[i];
-	}
+	use_held(d, x, k);
 	x->n->rx_frames++;
 	x->n->rx_bytes += x->len;
 	unstage(x);
+	return 1;
+}
+
+/*
+ * A tap with no frame staged: when the held chains can take the largest
+ * frame, read the next one straight into them (header and frame in one
+ * readv, and one byte past to see a longer one), saving the stage's copy.
+ * 1: a frame went or was dropped; 0: nothing to read now (or the tap
+ * failed); 2: not enough buffers held, stage it instead; -1: the driver
+ * broke a rule. A frame takes the chains it filled; the rest stay held.
+ */
+static int read_direct(struct virtio_dev *d, struct nic *x)
+{
+	struct virtio_net_hdr_v1 h = { 0 };
+	bool mrg = virtio_negotiated(d, VIRTIO_NET_F_MRG_RXBUF);
+	uint64_t left;
+	unsigned k;
+	ssize_t r;
+
+	switch (hold(d, x, NET_HDR_LEN + NET_MAX_FRAME, mrg ? VQ_MAX_SIZE : 1)) {
+	case HOLD_BROKEN:
+		return -1;
+	case HOLD_WAIT:
+	case HOLD_NEVER:
+		return 2;
+	case HELD:
+		break;
+	}
+	k = iov_slice(x->iov, x->niov, 0, NET_HDR_LEN + NET_MAX_FRAME, x->rd);
+	if (k >= RX_IOV)
+		return 2;	/* no room for the byte past within IOV_MAX */
+	x->rd[k++] = (struct iovec){ .iov_base = &x->past, .iov_len = 1 };
+	while ((r = readv(x->n->fd, x->rd, (int)k)) < 0 && errno == EINTR)
+		;
+	if (r < 0 && errno == EAGAIN)
+		return 0;
+	if (r <= 0) {
+		backend_gone(d, x, r < 0 ? errno : 0);
+		return 0;
+	}
+	/* A dropped frame leaves bytes in held buffers the driver never sees: they stay held. */
+	if (r > NET_HDR_LEN + NET_MAX_FRAME) {
+		drop(x, NET_RX_TOO_BIG);	/* cannot be with the tap's MTU and offloads: said anyway */
+		return 1;
+	}
+	if (r < NET_HDR_LEN + NET_MIN_FRAME) {
+		drop(x, NET_RX_RUNT);
+		return 1;
+	}
+	iov_copy(x->iov, x->niov, 0, &h, sizeof h, false);	/* the tap's header, in the first chain */
+	if (net_rx_header(&h, d->driver_features) != NET_DROPS) {
+		drop(x, NET_RX_BAD_HEADER);
+		return 1;
+	}
+	k = chains_for(x, (uint64_t)r);
+	h.num_buffers = (uint16_t)(mrg ? k : 1);	/* known only now: the chains this frame filled */
+	iov_copy(x->iov, x->niov, 0, &h, sizeof h, true);
+	left = (uint64_t)r;
+	for (unsigned i = 0; i < k; i++) {
+		x->written[i] = (uint32_t)(left < x->clen[i] ? left : x->clen[i]);
+		left -= x->written[i];
+	}
+	use_held(d, x, k);
+	x->n->rx_frames++;
+	x->n->rx_bytes += (uint64_t)r - NET_HDR_LEN;
 	return 1;
 }
 
@@ -247,6 +413,16 @@ static bool rx(struct virtio_dev *d, struct nic *x)
 	bool used = false;
 
 	for (unsigned i = 0; i < BATCH; i++) {
+		if (!x->staged && !x->dead && x->n->kind == NET_TAP) {
+			int r = read_direct(d, x);
+
+			if (r <= 0)
+				return used;
+			if (r == 1) {
+				used = true;
+				continue;
+			}
+		}
 		if (!stage(d, x) || deliver(d, x) <= 0)
 			return used;
 		used = true;
@@ -331,7 +507,7 @@ static bool tx(struct virtio_dev *d, struct nic *x)
 			while ((w = writev(x->n->fd, x->c.in, (int)x->c.nin)) < 0 && errno == EINTR)
 				;
 			if (w < 0 && errno == EAGAIN) {
-				q->last_avail--;	/* the chain stays in the queue until the tap takes it */
+				vq_unpop(q, 1);	/* the chain stays in the queue until the tap takes it */
 				x->tx_blocked = true;
 				return used;
 			}
@@ -413,6 +589,7 @@ static void net_reset(struct virtio_dev *d)
 	struct nic *x = d->backend;
 
 	/* A staged frame stays (checked again against the next driver's features); so does a stream's partial frame. */
+	net_give_back_held(d);	/* the queue is gone: forgotten */
 	x->settled = false;
 	x->tx_blocked = false;
 	x->more = false;
@@ -440,7 +617,9 @@ static void net_stats(const struct virtio_dev *d, FILE *f)
 
 static const struct virtio_ops net_ops = {
 	.type = "virtio-net", .device_id = VIRTIO_ID_NET, .pci_class = PCI_CLASS_NETWORK_ETHERNET_, .nqueues = 2,
-	.features = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) | (1ULL << VIRTIO_NET_F_MRG_RXBUF),
+	/* EVENT_IDX here only: fewer kicks and interrupts matter at a NIC's rates, and no other device has it. */
+	.features = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) |
+		    (1ULL << VIRTIO_RING_F_EVENT_IDX),
 	.config_len = 10,
 	.config_read = net_config, .queue_notify = net_notify, .reset = net_reset,
 	.poll_fd = net_poll_fd, .poll_events = net_poll_events, .stats = net_stats,

@@ -199,8 +199,10 @@ static void common_write(struct virtio_dev *d, unsigned off, const uint8_t *data
 
 		d->driver_features = (d->driver_features & ~(0xffffffffULL << shift)) |
 				     (field(img, FIELD(guest_feature)) << shift);
-		for (unsigned i = 0; i < d->ops->nqueues; i++)
+		for (unsigned i = 0; i < d->ops->nqueues; i++) {
 			d->vq[i].indirect = virtio_negotiated(d, VIRTIO_RING_F_INDIRECT_DESC);
+			d->vq[i].event_idx = virtio_negotiated(d, VIRTIO_RING_F_EVENT_IDX);
+		}
 	}
 	if (touched(off, len, FIELD(msix_config)))
 		d->msix_config = vector_or_none(d, field(img, FIELD(msix_config)));
@@ -219,6 +221,7 @@ static void common_write(struct virtio_dev *d, unsigned off, const uint8_t *data
 			q->used_gpa = field(img, offsetof(struct virtio_pci_common_cfg, queue_used_lo), 8);
 		if (touched(off, len, FIELD(queue_enable)) && field(img, FIELD(queue_enable)) == 1) {
 			q->indirect = virtio_negotiated(d, VIRTIO_RING_F_INDIRECT_DESC);
+			q->event_idx = virtio_negotiated(d, VIRTIO_RING_F_EVENT_IDX);
 			if (vq_enable(q, &d->vm->mem, why, sizeof why) < 0)
 				virtio_fail(d, why);
 		}
@@ -408,13 +411,19 @@ fail:
 	return NULL;	/* what was made is released with the process */
 }
 
-/* Serve every ready queue once; a queue whose used ring moved gets its interrupt. Under the lock. */
-static void serve(struct virtio_dev *d)
+/*
+ * Serve every ready queue once; a queue whose used ring moved gets its
+ * interrupt. Under the lock. Returns true when a queue used buffers and
+ * still has chains waiting: the driver may have added them during the pass
+ * without a kick (EVENT_IDX), so the thread looks again at once.
+ */
+static bool serve(struct virtio_dev *d)
 {
 	uint16_t before[VIRTIO_MAX_QUEUES];
+	bool again = false;
 
 	if (!(d->status & VIRTIO_CONFIG_S_DRIVER_OK) || d->broken)
-		return;
+		return false;
 	for (unsigned q = 0; q < d->ops->nqueues; q++)
 		before[q] = d->vq[q].used_idx;
 	for (unsigned q = 0; q < d->ops->nqueues && !d->broken; q++)
@@ -423,11 +432,15 @@ static void serve(struct virtio_dev *d)
 	for (unsigned q = 0; q < d->ops->nqueues; q++) {
 		struct vq *vq = &d->vq[q];
 
-		if (!vq->ready || vq->used_idx == before[q] || !vq_wants_interrupt(vq))
+		if (!vq->ready || vq->used_idx == before[q])
+			continue;
+		again |= !d->broken && vq_has_avail(vq);
+		if (!vq_wants_interrupt(vq, before[q]))
 			continue;
 		d->isr |= VIRTIO_ISR_QUEUE;
 		msix_notify(&d->msix, vq->msix_vector);
 	}
+	return again;
 }
 
 static void *device_thread(void *arg)
@@ -435,7 +448,7 @@ static void *device_thread(void *arg)
 	struct virtio_dev *d = arg;
 	struct pollfd p[VIRTIO_MAX_QUEUES + 2];
 	unsigned nq = d->ops->nqueues;
-	bool stopping = false;
+	bool stopping = false, again = false;
 
 	sem_post(&d->up);	/* past this thread's start-up (glibc's rseq registration): the filter may come */
 	while (!stopping) {
@@ -454,6 +467,8 @@ static void *device_thread(void *arg)
 			pthread_mutex_unlock(&d->lock);
 		}
 		p[nq + 1] = (struct pollfd){ .fd = in_fd, .events = events };
+		if (again)
+			timeout = 0;
 		if (poll(p, nq + 2, timeout) < 0 && errno != EINTR)
 			break;
 		if (p[nq].revents & POLLIN)
@@ -464,7 +479,7 @@ static void *device_thread(void *arg)
 		if (d->ops->poll_ready)
 			d->ops->poll_ready(d);	/* without the lock: it may take the VM's */
 		pthread_mutex_lock(&d->lock);
-		serve(d);
+		again = serve(d);
 		pthread_mutex_unlock(&d->lock);
 		if (d->ops->poll_ready)
 			d->ops->poll_ready(d);	/* output staged by serve() goes out now */

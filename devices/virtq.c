@@ -58,6 +58,18 @@ int vq_pop(struct vq *q, const struct guest_mem *m, struct vq_chain *c, char *wh
 	if (!q->ready)
 		return 0;
 	avail_idx = load16(q->avail + 2);
+	if (avail_idx == q->last_avail && q->event_idx) {
+		/*
+		 * Empty: the device waits for a kick now. With EVENT_IDX the driver
+		 * kicks only when its index passes avail_event, so say where we stand,
+		 * then look again: a chain made available before the driver saw the
+		 * new avail_event came without a kick.
+		 */
+		__atomic_store_n((uint16_t *)(void *)(q->used + 4 + 8 * (size_t)q->size), q->last_avail,
+				 __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* our avail_event before the driver's index */
+		avail_idx = load16(q->avail + 2);
+	}
 	if (avail_idx == q->last_avail)
 		return 0;
 	pending = (uint16_t)(avail_idx - q->last_avail);
@@ -146,14 +158,21 @@ void vq_push(struct vq *q, uint16_t head, uint32_t written)
 	__atomic_store_n((uint16_t *)(void *)(q->used + 2), q->used_idx, __ATOMIC_RELEASE);
 }
 
+void vq_unpop(struct vq *q, uint16_t n)
+{
+	q->last_avail = (uint16_t)(q->last_avail - n);
+}
+
 bool vq_has_avail(const struct vq *q)
 {
 	return q->ready && load16(q->avail + 2) != q->last_avail;
 }
 
-bool vq_wants_interrupt(const struct vq *q)
+bool vq_wants_interrupt(const struct vq *q, uint16_t old)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* our used index before the driver's flags */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* our used index before the driver's flags or used_event */
+	if (q->event_idx)	/* used_event follows the driver's ring: once the used index passes it */
+		return vring_need_event(load16(q->avail + 4 + 2 * (size_t)q->size), q->used_idx, old);
 	return !(load16(q->avail) & VRING_AVAIL_F_NO_INTERRUPT);
 }
 

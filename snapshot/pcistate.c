@@ -14,6 +14,7 @@
 #include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
 
 #include "snapshot.h"
 #include "../devices/virtio.h"
@@ -321,7 +322,8 @@ static int put_virtio(struct virtio_dev *d, const uint8_t *p, uint32_t len, char
 		struct vq *t = &d->vq[q];
 
 		*t = (struct vq){ .size = s->size, .desc_gpa = s->desc, .avail_gpa = s->avail, .used_gpa = s->used,
-				  .msix_vector = s->msix_vector, .indirect = s->indirect };
+				  .msix_vector = s->msix_vector, .indirect = s->indirect,
+				  .event_idx = virtio_negotiated(d, VIRTIO_RING_F_EVENT_IDX) };
 		if (!s->ready)
 			continue;
 		if (q >= d->ops->nqueues || vq_enable(t, &d->vm->mem, reason, sizeof reason) < 0) {

@@ -1664,6 +1664,90 @@ static void test_virtq(void)
 	CHECK_S(why, "queue size 6 is not a power of two from 1 to 256");
 }
 
+/*
+ * EVENT_IDX: interrupts only when the used index passes the driver's
+ * used_event (vring_need_event), across the 2^16 wrap; an empty pop
+ * publishes avail_event and still sees a chain made available meanwhile;
+ * vq_unpop gives chains back in order. Without the feature nothing moves.
+ */
+static void test_virtq_event_idx(void)
+{
+	static uint8_t ram[65536];
+	struct guest_mem m = { .host = ram, .size = sizeof ram };
+	struct vq q = { .size = 8, .desc_gpa = 0x1000, .avail_gpa = 0x2000, .used_gpa = 0x3000 };
+	static struct vq_chain c;
+	struct vring_desc *d = (struct vring_desc *)(void *)(ram + 0x1000);
+	uint16_t *avail = (uint16_t *)(void *)(ram + 0x2000);
+	uint16_t *used_event = avail + 2 + 8, *avail_event = (uint16_t *)(void *)(ram + 0x3000 + 4 + 8 * 8);
+	char why[160];
+
+	CHECK_U(vq_enable(&q, &m, why, sizeof why), 0);
+	/* Without EVENT_IDX: the flag alone decides, used_event is ignored. */
+	*used_event = 100;
+	q.used_idx = 5;
+	CHECK(vq_wants_interrupt(&q, 4));
+	avail[0] = VRING_AVAIL_F_NO_INTERRUPT;
+	CHECK(!vq_wants_interrupt(&q, 4));
+	avail[0] = 0;
+	*avail_event = 0x5555;
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), 0);
+	CHECK_U(*avail_event, 0x5555);	/* not written */
+	/* With it: an interrupt when used_event lies in [old, new). */
+	q.event_idx = true;
+	avail[0] = VRING_AVAIL_F_NO_INTERRUPT;	/* ignored now */
+	*used_event = 4;
+	CHECK(vq_wants_interrupt(&q, 4));	/* 4 -> 5 passes 4 */
+	CHECK(!vq_wants_interrupt(&q, 5));	/* nothing moved */
+	*used_event = 5;
+	CHECK(!vq_wants_interrupt(&q, 4));	/* 4 -> 5 has not passed 5 */
+	*used_event = 2;
+	CHECK(!vq_wants_interrupt(&q, 4));	/* already passed before: one interrupt was enough */
+	CHECK(vq_wants_interrupt(&q, 2));	/* 2 -> 5 passes 2, 3, 4 */
+	CHECK(!vq_wants_interrupt(&q, 5));	/* nothing moved */
+	/* Across the wrap: 0xfffe -> 0x0002 passes 0xfffe, 0xffff, 0, 1. */
+	q.used_idx = 2;
+	*used_event = 0xffff;
+	CHECK(vq_wants_interrupt(&q, 0xfffe));
+	*used_event = 1;
+	CHECK(vq_wants_interrupt(&q, 0xfffe));
+	*used_event = 2;
+	CHECK(!vq_wants_interrupt(&q, 0xfffe));
+	*used_event = 0xfffd;
+	CHECK(!vq_wants_interrupt(&q, 0xfffe));
+	q.used_idx = 0;	/* 0xffff -> 0 passes 0xffff only */
+	*used_event = 0xffff;
+	CHECK(vq_wants_interrupt(&q, 0xffff));
+	*used_event = 0;
+	CHECK(!vq_wants_interrupt(&q, 0xffff));
+	/* An empty pop says where the device stands, at the wrap too. */
+	q.last_avail = avail[1] = 0xffff;
+	*avail_event = 0;
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), 0);
+	CHECK_U(*avail_event, 0xffff);
+	/* Two chains across the wrap, taken, one given back and taken again. */
+	d[0] = (struct vring_desc){ .addr = 0x4000, .len = 64, .flags = VRING_DESC_F_WRITE };
+	d[1] = (struct vring_desc){ .addr = 0x5000, .len = 64, .flags = VRING_DESC_F_WRITE };
+	avail[2 + 7] = 0;	/* ring[0xffff % 8] = head 0 */
+	avail[2 + 0] = 1;	/* ring[0] = head 1 */
+	avail[1] = 1;
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), 1);
+	CHECK_U(c.head, 0);
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), 1);
+	CHECK_U(c.head, 1);
+	CHECK_U(q.last_avail, 1);
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), 0);
+	CHECK_U(*avail_event, 1);
+	vq_unpop(&q, 2);
+	CHECK_U(q.last_avail, 0xffff);
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), 1);
+	CHECK_U(c.head, 0);
+	vq_unpop(&q, 1);
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), 1);
+	CHECK_U(c.head, 0);
+	CHECK_U(vq_pop(&q, &m, &c, why, sizeof why), 1);
+	CHECK_U(c.head, 1);
+}
+
 /* The snapshot format: a header and records made, then checked; every damage named. */
 static void test_snapshot_format(void)
 {
@@ -1808,6 +1892,7 @@ int main(int argc, char **argv)
 		test_gdb_parse();
 		test_pci_config();
 		test_virtq();
+		test_virtq_event_idx();
 		test_snapshot_format();
 	} else {
 		fprintf(stderr, "usage: tests/unit [--known-bugs]\n");

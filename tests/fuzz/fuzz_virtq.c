@@ -10,7 +10,9 @@
  *            for those with bit 4, 5 or 6 set when the RAM is split); bit 7
  *            128 MiB of RAM (zero past its first 64 KiB, never dereferenced
  *            there but for rings): room for chains past VQ_MAX_CHAIN
- *   3   u8   pops: 1 + it mod 16 calls of vq_pop (each chain taken is pushed back)
+ *   3   u8   pops: 1 + it mod 16 calls of vq_pop (each chain taken is pushed back);
+ *            bit 7 EVENT_IDX negotiated, bit 6 each chain taken is first given
+ *            back (vq_unpop) and taken again
  *   4   u16  last_avail, 6 u16 used_idx: where the device stands (a queue in use)
  *   8   u64  descriptor ring, 16 u64 driver ring, 24 u64 device ring
  *   32  u32  iov_copy offset, 36 u32 iov_copy length
@@ -21,11 +23,15 @@
  * written here (result, head, every buffer in order, in_len and out_len):
  * each buffer lies inside RAM, nin + nout <= VQ_MAX_SEGS, the lengths are the
  * sums, a chain taken advances last_avail by one and a refusal (-1, with a
- * reason) or nothing (0) leaves it; vq_pop writes no RAM; vq_push() writes
+ * reason) or nothing (0) leaves it; vq_pop writes no RAM but, with
+ * EVENT_IDX and nothing available, avail_event = last_avail; a chain given
+ * back is taken again the same; vq_wants_interrupt() agrees with
+ * vring_need_event on used_event, or the NO_INTERRUPT flag; vq_push() writes
  * the used element and index and nothing else; iov_copy() gathers what the
  * buffers hold.
  */
 #include <sys/mman.h>
+#include <linux/virtio_ring.h>
 
 #include "fuzz_util.h"
 #include "devices/virtio.h"
@@ -198,6 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q.avail_gpa = ring_addr(in, 16, flags, 5);
 	q.used_gpa = ring_addr(in, 24, flags, 6);
 	q.indirect = flags & 1;
+	q.event_idx = in[3] & 0x80;
 	pops = 1 + in[3] % 16;
 
 	why[0] = 0;
@@ -223,8 +230,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		want = ref_pop(&q, &m, &r);
 		why[0] = 0;
 		got = vq_pop(&q, &m, &c, why, sizeof why);
+		if (got == 0 && q.event_idx) {	/* avail_event published: that and nothing else */
+			size_t e = (size_t)(q.used - ram) + 4 + 8 * (size_t)q.size;
+
+			CHECK(rd16(q.used + 4 + 8 * (size_t)q.size) == q.last_avail, "avail_event %u, last_avail %u",
+			      rd16(q.used + 4 + 8 * (size_t)q.size), q.last_avail);
+			if (e + 2 <= RAM_SIZE)
+				memcpy(before + e, ram + e, 2);
+		}
 		CHECK(memcmp(before, ram, RAM_SIZE) == 0, "vq_pop wrote guest RAM");
 		CHECK(got == want, "vq_pop = %d, the reference says %d (%s)", got, want, why);
+		if (got > 0 && (in[3] & 0x40)) {	/* given back, then taken again: the same chain */
+			uint16_t head = c.head;
+			unsigned nin = c.nin, nout = c.nout;
+
+			vq_unpop(&q, 1);
+			CHECK(q.last_avail == last, "vq_unpop left last_avail at %u, not %u", q.last_avail, last);
+			CHECK(vq_pop(&q, &m, &c, why, sizeof why) == 1 && c.head == head && c.nin == nin && c.nout == nout,
+			      "a chain given back came back different");
+		}
 		if (got <= 0) {
 			CHECK(q.last_avail == last, "vq_pop = %d moved last_avail from %u to %u", got, last, q.last_avail);
 			CHECK(got == 0 || why[0], "vq_pop refused with no reason");
@@ -292,7 +316,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					CHECK((i >= e && i < e + 8) || (ram + i >= q.used + 2 && ram + i < q.used + 4),
 					      "vq_push wrote RAM at host offset 0x%zx", i);
 		}
-		(void)vq_wants_interrupt(&q);
+		{
+			uint16_t old = (uint16_t)(q.used_idx - 1 - in[5] % 4), ev = rd16(q.avail + 4 + 2 * (size_t)q.size);
+			bool want_irq = q.event_idx ? vring_need_event(ev, q.used_idx, old)
+						    : !(rd16(q.avail) & VRING_AVAIL_F_NO_INTERRUPT);
+
+			CHECK(vq_wants_interrupt(&q, old) == want_irq, "vq_wants_interrupt(used %u -> %u, event %u) = %d",
+			      old, q.used_idx, ev, !want_irq);
+		}
 	}
 	if (q.used + 6 + 8 * (size_t)q.size > ram + RAM_SIZE)	/* big RAM stays zero past the window: undo the pushes */
 		memset(q.used, 0, 6 + 8 * (size_t)q.size);

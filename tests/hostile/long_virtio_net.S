@@ -18,6 +18,9 @@
 #      descriptor of its own. Prints "tx used len L" for each.
 #   T  a transmit chain of 128 MiB + 1 byte (two 64 MiB buffers, the same RAM, and
 #      one byte: over VQ_MAX_CHAIN): needs reset, then a reset and a good 60-byte frame
+#   B  (a tap) MRG_RXBUF, eight buffers of 16 KiB: room for the largest frame, so
+#      the device reads frames straight into them; three frames (60, 20000 and
+#      60 bytes) take buffers 0, 1-2 and 3, each with its own num_buffers
 	.code64
 	.include "kvmrun.inc"
 	.include "virtio.inc"
@@ -31,6 +34,7 @@
 	.set	RXB,	0x220000	# receive buffer i at RXB + i * 0x1000
 	.set	TXB,	0x230000	# a frame to send: the 12-byte header, then the frame
 	.set	HUGE,	0x1000000	# 64 MiB of RAM with --mem 128
+	.set	RXBIG,	0x300000	# case B: receive buffer i at RXBIG + i * 0x4000
 	.set	F_MRG,	1 << 15
 	.set	F_MAC,	1 << 5
 
@@ -62,6 +66,8 @@ _start:
 	je	c_tx
 	cmp	$'T', %al
 	je	c_tx_huge
+	cmp	$'B', %al
+	je	c_big
 	mov	$13, %al
 	out	%al, $KVMRUN_EXIT
 	hlt
@@ -103,6 +109,27 @@ c_mrg:
 	jne	1b
 	movw	$0, VIO_NOTIFY(%rbp)
 	mov	$3, %eax
+	call	rx_show
+	jmp	done
+
+c_big:
+	orl	$F_MRG, feat_lo(%rip)
+	movl	$RXBIG, rx_base(%rip)
+	movl	$0x4000, rx_stride(%rip)
+	call	net_up
+	xor	%r12d, %r12d
+1:	mov	%r12d, %eax
+	mov	$0x4000, %ecx
+	call	rx_post
+	inc	%r12d
+	cmp	$8, %r12d
+	jne	1b
+	movw	$0, VIO_NOTIFY(%rbp)
+	mov	$1, %eax
+	call	rx_show
+	mov	$3, %eax
+	call	rx_show
+	mov	$4, %eax
 	call	rx_show
 	jmp	done
 
@@ -213,6 +240,7 @@ net_up:
 	mov	$(3 * 4096 / 8), %ecx
 	rep stosq
 	movl	$0, rx_aidx(%rip)		# rx_aidx, rx_seen
+	movw	$0, rx_shown(%rip)
 	movl	$0, tx_aidx(%rip)		# tx_aidx, tx_seen
 	movw	$0, VIO_QSEL(%rbp)
 	movw	$8, VIO_QSIZE(%rbp)
@@ -237,8 +265,8 @@ refused:
 # rx_post: receive buffer EAX (0-7) of ECX bytes as descriptor EAX, made available (no notification).
 rx_post:
 	mov	%eax, %edx
-	shl	$12, %edx
-	add	$RXB, %edx
+	imul	rx_stride(%rip), %edx
+	add	rx_base(%rip), %edx
 	mov	%eax, %esi
 	shl	$4, %esi
 	mov	%rdx, RXD(%rsi)
@@ -327,21 +355,23 @@ show_reset:
 1:	PUTS	m_noreset
 	ret
 
-# rx_show: wait until EAX buffers in all are used, print each used element,
-# the first one's header and the frame's first 8 bytes after it.
+# rx_show: wait until EAX buffers in all are used (or more: the device may
+# be ahead), print each used element not shown yet up to the EAX-th, the
+# first one's header and the frame's first 8 bytes after it.
 rx_show:
 	mov	%eax, %r12d
-	movzwl	rx_seen(%rip), %r13d		# the first one to show
+	movzwl	rx_shown(%rip), %r13d		# the first one to show
 	lea	RXU + 2, %r9
 	lea	rx_seen(%rip), %r10
 1:	movzwl	rx_seen(%rip), %eax
-	cmp	%r12w, %ax
-	je	2f
+	sub	%r12w, %ax
+	jns	2f				# seen - wanted >= 0, modulo 2^16
 	call	wait_used
 	test	%eax, %eax
 	jz	1b
 	jmp	show_reset
-2:	mov	%r13d, %r14d
+2:	mov	%r12w, rx_shown(%rip)
+	mov	%r13d, %r14d
 3:	cmp	%r12d, %r14d
 	je	4f
 	PUTS	m_used
@@ -361,8 +391,9 @@ rx_show:
 4:	mov	%r13d, %eax			# the first buffer: its id gives its address
 	and	$7, %eax
 	mov	RXU + 4(,%rax,8), %eax
-	shl	$12, %eax
-	lea	RXB(%rax), %r15
+	imul	rx_stride(%rip), %eax
+	add	rx_base(%rip), %eax
+	mov	%eax, %r15d
 	PUTS	m_hdr
 	mov	%r15, %rsi
 	mov	$12, %edi
@@ -390,8 +421,11 @@ m_hdr:		.asciz "hdr "
 m_data:		.asciz " data "
 	.balign 4
 feat_lo:	.long F_MAC
+rx_base:	.long RXB			# receive buffer i at rx_base + i * rx_stride
+rx_stride:	.long 0x1000
 rx_aidx:	.word 0
 rx_seen:	.word 0
+rx_shown:	.word 0
 tx_aidx:	.word 0
 tx_seen:	.word 0
 which:		.byte 0
