@@ -466,10 +466,6 @@ static void parse_options(int argc, char **argv, struct options *o)
 	o->guest = argv[optind];
 	if (o->gdb_wait && !o->gdb)
 		usage_error("--gdb-wait needs --gdb [HOST:]PORT or unix:PATH");
-	/* Before any device opens: a VM that could never be saved is the command line's fault. */
-	for (unsigned i = 0; i < SNAP_SOURCES; i++)
-		if (o->snap_path[i] && snap_pci_refuse(o->devs, o->ndevs))
-			usage_error("%s: %s", snap_option[i], snap_pci_refuse(o->devs, o->ndevs));
 	if (!o->entry_set)
 		o->entry = o->mode == MODE_REAL ? GUEST_ENTRY_REAL : GUEST_ENTRY_FLAT;
 }

@@ -154,6 +154,13 @@ struct virtio_ops {
 	 */
 	size_t (*save)(struct virtio_dev *d, void *buf, size_t room);
 	int (*restore)(struct virtio_dev *d, const void *buf, size_t len);
+	/*
+	 * Snapshots (NULL: none): how many chains the device took from queue q
+	 * and holds unused, the last ones it took; a snapshot records q's
+	 * last_avail without them, so the restored device takes them again.
+	 * Under the lock.
+	 */
+	unsigned (*held)(const struct virtio_dev *d, unsigned q);
 };
 
 struct virtio_stats {

@@ -615,6 +615,18 @@ static void net_stats(const struct virtio_dev *d, FILE *f)
 	fputc('\n', f);
 }
 
+/*
+ * Snapshots: the receive chains held unfilled go back to the ring in the
+ * file (the restored NIC takes them again). A staged frame, a stream's
+ * partial frame either way: the network's, not the machine's; not saved.
+ */
+static unsigned net_held(const struct virtio_dev *d, unsigned q)
+{
+	const struct nic *x = d->backend;
+
+	return q == Q_RX ? x->nheld : 0;
+}
+
 static const struct virtio_ops net_ops = {
 	.type = "virtio-net", .device_id = VIRTIO_ID_NET, .pci_class = PCI_CLASS_NETWORK_ETHERNET_, .nqueues = 2,
 	/* EVENT_IDX here only: fewer kicks and interrupts matter at a NIC's rates, and no other device has it. */
@@ -622,7 +634,7 @@ static const struct virtio_ops net_ops = {
 		    (1ULL << VIRTIO_RING_F_EVENT_IDX),
 	.config_len = 10,
 	.config_read = net_config, .queue_notify = net_notify, .reset = net_reset,
-	.poll_fd = net_poll_fd, .poll_events = net_poll_events, .stats = net_stats,
+	.poll_fd = net_poll_fd, .poll_events = net_poll_events, .stats = net_stats, .held = net_held,
 };
 
 /* What a tap can do both ways (a stream's peer gets whole frames with their checksums). */

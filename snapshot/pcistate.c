@@ -3,10 +3,10 @@
  * restore makes them again, in the same slots), the bus, each slot's
  * configuration space, and each virtio device's transport, queues, MSI-X
  * table and backend. Requests run whole under their device's lock, and no
- * device this saves holds a chain across it unless its backend records the
- * chain (virtio-balloon's statistics buffer; virtio-net's receive buffers
- * are held outside any record: it is refused), so with every lock held the
- * rings in RAM and the indexes here agree.
+ * device holds a chain across it unless the file says so (virtio-balloon's
+ * statistics buffer is in its record; virtio-net's held receive buffers are
+ * given back to the ring in the file), so with every lock held the rings in
+ * RAM and the indexes here agree.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -52,16 +52,6 @@ struct snap_virtio {
 };
 
 #define BACKEND_MAX 4096   /* the most a backend keeps (the console's input stage) */
-
-const char *snap_pci_refuse(const struct dev_spec *specs, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		if (specs[i].kind == DEV_NET)
-			return "a VM with virtio-net (--net) cannot be saved yet: the device holds the guest's receive "
-			       "buffers";
-	}
-	return NULL;
-}
 
 void snap_pci_lock(struct vm *vm, bool lock)
 {
@@ -129,9 +119,12 @@ static void save_virtio(struct snap_buf *b, struct virtio_dev *d)
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		const struct vq *s = &d->vq[q];
 
+		/* Chains the device holds unused go back to the ring in the file: the restored device takes them anew. */
+		uint16_t held = d->ops->held && q < d->ops->nqueues ? (uint16_t)d->ops->held(d, q) : 0;
+
 		v->vq[q] = (struct snap_vq){ .desc = s->desc_gpa, .avail = s->avail_gpa, .used = s->used_gpa,
 					     .size = s->size, .msix_vector = s->msix_vector,
-					     .last_avail = s->last_avail, .used_idx = s->used_idx,
+					     .last_avail = (uint16_t)(s->last_avail - held), .used_idx = s->used_idx,
 					     .ready = s->ready, .indirect = s->indirect };
 	}
 	if (d->ops->save)

@@ -105,10 +105,6 @@ int snap_prepare(struct vm *vm)
 
 const char *snap_refuse_reason(const struct vm *vm)
 {
-	const char *why = vm->pci ? snap_pci_refuse(vm->pci->spec, vm->pci->nspec) : NULL;
-
-	if (why)
-		return why;
 	if (gdb_sw_breakpoints(vm->gdb))
 		return "gdb has software breakpoints in guest RAM, which the file would keep: delete them or use hbreak";
 	return NULL;

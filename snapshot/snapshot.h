@@ -133,8 +133,8 @@ int snap_prepare(struct vm *vm);
 int snap_save(struct vm *vm, int fd, uint64_t *ram_bytes, char *why, size_t len);
 
 /*
- * snap_refuse_reason: why this VM cannot be saved (a device that holds the
- * guest's buffers, gdb's breakpoints in RAM), or NULL when it can.
+ * snap_refuse_reason: why this VM cannot be saved now (gdb's software
+ * breakpoints in RAM), or NULL when it can.
  */
 const char *snap_refuse_reason(const struct vm *vm);
 
@@ -153,8 +153,6 @@ int snap_restore_devices(struct vm *vm, const uint8_t *state, size_t state_len, 
 
 struct snap_file;
 
-/* snap_pci_refuse: why the PCI devices of specs[0..n) cannot be saved, or NULL (virtio-net). */
-const char *snap_pci_refuse(const struct dev_spec *specs, unsigned n);
 
 /*
  * snap_pci_lock: take (lock true) or release every virtio device's lock, in
