@@ -2,8 +2,9 @@
 # --gdb with a Linux kernel (build/linux, tests/linux/build.sh): gdb attached
 # to a booting kernel, by its virtual addresses. Debian's kernel package has no
 # real System.map (its System.map is a placeholder; the symbols are in the -dbg
-# package), so the addresses come from vmlinux's ELF header: its entry and
-# its first segment (_text).
+# package), so the addresses come from vmlinux's ELF header (its entry and
+# its first segment, _text) and, for start_kernel, from /proc/kallsyms when
+# the running kernel is the same one (as in the test host).
 load ../helpers
 
 L="$ROOT/build/linux"
@@ -70,6 +71,38 @@ elf_addr() {
 	local st=0
 	wait "$KPID" || st=$?
 	cat "$ERR"
+	[ "$st" -eq 0 ]
+	tr -d '\r' < "$OUT" | grep -qx 'hello from init'
+}
+
+# start_kernel_addr: start_kernel's address in build/linux's kernel without
+# KASLR, from /proc/kallsyms when the running kernel is that one (the test
+# host's is): its offset from _text there, added to vmlinux's _text. Empty
+# when it cannot be known.
+start_kernel_addr() {
+	local kver sk text
+	kver=$(cat "$ROOT/build/testvm/kernel-version" 2> /dev/null) || return 0
+	[ "$(uname -r)" = "$kver" ] || return 0
+	sk=$(awk '$3 == "start_kernel" { print $1; exit }' /proc/kallsyms)
+	text=$(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)
+	[ -n "$sk" ] && [ -n "$text" ] && [ "$sk" != 0000000000000000 ] || return 0
+	printf '0x%x\n' $(( $(elf_addr text) + 0x$sk - 0x$text ))
+}
+
+@test "gdb: Linux: a hardware breakpoint at start_kernel (its address from the running kernel's kallsyms) stops the boot there" {
+	tcg_cpu && skip "QEMU TCG does not arm the debug registers that VMRUN loads (tests/gdb.bats)"
+	local sk; sk=$(start_kernel_addr)
+	[ -n "$sk" ] || skip "start_kernel's address is unknown: Debian's System.map is a placeholder, and the running kernel is not build/linux's (its /proc/kallsyms would say)"
+	start_linux --gdb-wait --append "nokaslr quiet kvmrun.test=hello"
+	run timeout $((60 * TIME_SCALE)) gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" \
+		-ex "hbreak *$sk" -ex 'continue' -ex 'print/x $pc' -ex 'delete' -ex 'continue'
+	echo "$output"
+	local st=0
+	wait "$KPID" || st=$?
+	cat "$ERR"
+	[[ "$output" == *"Hardware assisted breakpoint 1 at $sk"* ]]
+	[[ "$output" == *"\$1 = $sk"* ]]
+	[[ "$output" == *"[Inferior 1 (Remote target) exited normally]"* ]]
 	[ "$st" -eq 0 ]
 	tr -d '\r' < "$OUT" | grep -qx 'hello from init'
 }
