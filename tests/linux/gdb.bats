@@ -89,39 +89,35 @@ start_kernel_addr() {
 	printf '0x%x\n' $(( $(elf_addr text) + 0x$sk - 0x$text ))
 }
 
-@test "gdb: Linux: a hardware breakpoint at start_kernel (its address from the running kernel's kallsyms) stops the boot there" {
-	tcg_cpu && skip "QEMU TCG does not arm the debug registers that VMRUN loads (tests/gdb.bats)"
-	local sk; sk=$(start_kernel_addr)
-	[ -n "$sk" ] || skip "start_kernel's address is unknown: Debian's System.map is a placeholder, and the running kernel is not build/linux's (its /proc/kallsyms would say)"
+# hbreak_boot ADDR: the kernel booted under gdb with a hardware breakpoint at
+# ADDR: it stops there ($pc is ADDR), then, the breakpoint deleted, boots on
+# to init and powers off (status 0). gdb's output stays in $output.
+hbreak_boot() {
 	start_linux --gdb-wait --append "nokaslr quiet kvmrun.test=hello"
 	run timeout $((60 * TIME_SCALE)) gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" \
-		-ex "hbreak *$sk" -ex 'continue' -ex 'print/x $pc' -ex 'delete' -ex 'continue'
+		-ex "hbreak *$1" -ex 'continue' -ex 'print/x $pc' -ex 'delete' -ex 'continue'
 	echo "$output"
 	local st=0
 	wait "$KPID" || st=$?
 	cat "$ERR"
-	[[ "$output" == *"Hardware assisted breakpoint 1 at $sk"* ]]
-	[[ "$output" == *"\$1 = $sk"* ]]
+	[[ "$output" == *"Hardware assisted breakpoint 1 at $1"* ]]
+	[[ "$output" == *"\$1 = $1"* ]]
 	[[ "$output" == *"[Inferior 1 (Remote target) exited normally]"* ]]
 	[ "$st" -eq 0 ]
 	tr -d '\r' < "$OUT" | grep -qx 'hello from init'
+}
+
+@test "gdb: Linux: a hardware breakpoint at start_kernel (its address from the running kernel's kallsyms) stops the boot there" {
+	tcg_cpu && skip "QEMU TCG does not arm the debug registers that VMRUN loads (tests/gdb.bats)"
+	local sk; sk=$(start_kernel_addr)
+	[ -n "$sk" ] || skip "start_kernel's address is unknown: Debian's System.map is a placeholder, and the running kernel is not build/linux's (its /proc/kallsyms would say)"
+	hbreak_boot "$sk"
 }
 
 @test "gdb: Linux: a hardware breakpoint at vmlinux's entry stops the boot where the decompressor enters it" {
 	tcg_cpu && skip "QEMU TCG does not arm the debug registers that VMRUN loads (tests/gdb.bats)"
 	local entry; entry=$(elf_addr entry)
 	[ "$entry" = 0x1000000 ]
-	start_linux --gdb-wait --append "nokaslr quiet kvmrun.test=hello"
-	run timeout $((60 * TIME_SCALE)) gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" \
-		-ex "hbreak *$entry" -ex 'continue' -ex 'print/x $pc' -ex 'delete' -ex 'continue'
-	echo "$output"
-	local st=0
-	wait "$KPID" || st=$?
-	cat "$ERR"
-	[[ "$output" == *"Hardware assisted breakpoint 1 at $entry"* ]]
+	hbreak_boot "$entry"
 	[[ "$output" == *"Breakpoint 1, 0x0000000001000000 in ?? ()"* ]]
-	[[ "$output" == *"\$1 = $entry"* ]]
-	[[ "$output" == *"[Inferior 1 (Remote target) exited normally]"* ]]
-	[ "$st" -eq 0 ]
-	tr -d '\r' < "$OUT" | grep -qx 'hello from init'
 }
