@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "devices/pci.h"
 #include "snapshot/snapshot.h"
 #include "devices/devices.h"
 #include "devices/virtio.h"
@@ -485,6 +486,13 @@ int vm_attach_devices(struct vm *vm, const char *cmdline)
 	}
 	if (vm->irqchip)
 		vm->bus.irq_fd = vm->vm_fd;
+	/*
+	 * PCI's CONFIG_ADDRESS (whether a bus answers or not) only selects what
+	 * the next access reads: its writes wait in KVM's ring, and a Linux
+	 * boot's configuration reads (over 16000 on AMD: the aperture search
+	 * walks all 256 buses) take one exit each, not two.
+	 */
+	io_coalesce(&vm->bus, vm->kvm_fd, vm->vm_fd, vm->cpu[0].run, vm->run_size, PCI_CONFIG_ADDR, 4);
 	vm->pc = calloc(1, sizeof *vm->pc);
 	if (!vm->pc) {
 		fprintf(stderr, "kvmrun: out of memory for the devices\n");

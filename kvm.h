@@ -290,10 +290,27 @@ struct io_bus {
 	bool verbose;
 	int irq_fd;                         /* the VM, for KVM_IRQ_LINE; -1 without the irqchip */
 	uint8_t irq_level[16];              /* last level set per ISA line, so only changes reach KVM */
+	/* Coalesced port writes (KVM_CAP_COALESCED_PIO): KVM's ring, or NULL without them. */
+	struct kvm_coalesced_mmio_ring *ring;
+	uint32_t ring_max;                  /* its entries */
 };
 
 /* io_init: an empty bus; counts and verbose reports only if asked. Returns -1 on ENOMEM. */
 int io_init(struct io_bus *bus, struct run_end *end, bool count, bool verbose);
+/*
+ * io_coalesce: writes to ports [base, base + len) wait in KVM's ring (the
+ * ring page of a vCPU's mapping) instead of exiting, for ports whose
+ * writes nothing observes until the next access to the bus. Without
+ * KVM_CAP_COALESCED_PIO, or where KVM refuses, they exit as others do.
+ */
+void io_coalesce(struct io_bus *bus, int kvm_fd, int vm_fd, struct kvm_run *run, size_t run_size,
+		 uint16_t base, uint16_t len);
+/*
+ * io_drain: the coalesced writes KVM holds, to their devices in the order
+ * made. io_exit drains first; whoever reads a coalesced device's state
+ * outside an exit (a snapshot) drains before. Under the bus lock.
+ */
+enum io_result io_drain(struct io_bus *bus);
 void io_free(struct io_bus *bus);
 
 /*

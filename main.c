@@ -984,6 +984,7 @@ int main(int argc, char **argv)
 	gdb_close(gdb, status);	/* a connected gdb learns the status */
 	gdb = NULL;
 	if (o.stats) {
+		io_drain(&vm.bus);	/* writes KVM held at the end are counted too */
 		vm_report_stats(&vm, stderr);
 		snap_report_stats(&vm, stderr);
 	}

@@ -208,6 +208,7 @@ int pci_plug(struct pci_bus *pb, struct pci_dev *d, mmio_fn fn, void *dev)
 
 int pci_attach(struct pci_bus *pb, struct io_bus *bus, struct mmio_bus *mmio)
 {
+	/* CONFIG_ADDRESS only selects: its writes wait in KVM's ring for the next exit (vm_attach_devices). */
 	const struct port_dev addr = { .name = "pci-config-address", .base = PCI_CONFIG_ADDR, .len = 4,
 				       .in = addr_in, .out = addr_out, .dev = pb };
 	const struct port_dev data = { .name = "pci-config-data", .base = PCI_CONFIG_DATA, .len = 4,

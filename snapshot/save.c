@@ -292,6 +292,7 @@ int snap_save(struct vm *vm, int fd, uint64_t *ram_bytes, char *why, size_t len)
 	uint8_t *mrec;
 	int r = -1;
 
+	io_drain(&vm->bus);	/* PCI's CONFIG_ADDRESS as the guest last wrote it; no CPU runs */
 	m.cmdline_len = (uint32_t)strlen(cmd);
 	if (!(mrec = malloc(sizeof m + m.cmdline_len + 1))) {
 		snprintf(why, len, "out of memory");
