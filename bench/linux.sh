@@ -186,7 +186,7 @@ awk -v wall="$ms" '
 	END {
 		printf "  wall %.0f ms; kvmrun counted %.0f ms from main to exit: setup (KVM, loading, tables) %.1f ms, in KVM_RUN %.0f ms (%.1f%%), the rest (exits handled in kvmrun, exit) %.0f ms\n", wall, tot * 1000, setup * 1000, run * 1000, tot ? 100 * run / tot : 0, (tot - run - setup) * 1000
 		printf "  %d exits: %s\n", total, reasons
-		if (total) printf "  ports with no device: %d accesses (%.1f%% of all exits), %d of them PCI configuration (0xcf8-0xcff)\n", nodev, 100 * nodev / total, pci
+		if (total) printf "  ports with no device: %d accesses, %d of them PCI configuration (0xcf8-0xcff; writes to 0xcf8 take no exit where KVM coalesces them)\n", nodev, pci
 	}' "$tmp/stats"
 echo "  busiest ports (accesses, port, direction, device):"
 grep '^kvmrun: stats:   port 0x' "$tmp/stats" | sort -k6,6nr | head -n 8 |
