@@ -128,14 +128,17 @@ wait_for() {
 	S="testvm-$$"
 	t=$BATS_TEST_TMPDIR
 	tmux -L "$S" new-session -d -s main -x 100 -y 28 \
-		"cd '$ROOT' && '$VM/run.sh' bash -c '[ -t 1 ] && echo out-tty; [ -t 2 ] && echo err-tty >&2; stty size <&1; exit 4'; echo \"EXIT=\$?\" > '$t/batch'; '$VM/run.sh' --shell; echo \"EXIT=\$?\" > '$t/shell'; sleep 600"
+		"cd '$ROOT' && '$VM/run.sh' bash -c '[ -t 1 ] && echo out-tty; [ -t 2 ] && echo err-tty >&2; stty size <&1; exit 4'; echo \"EXIT=\$?\" > '$t/batch'; until [ -e '$t/seen' ]; do sleep 0.1; done; '$VM/run.sh' --shell; echo \"EXIT=\$?\" > '$t/shell'; sleep 600"
 	wait_for "$t/batch"
+	# The batch's screen, read before the shell starts (its start may redraw the pane).
 	screen=$(tmux -L "$S" capture-pane -p -t main)
+	touch "$t/seen"
 	for _ in $(seq 120); do tmux -L "$S" capture-pane -p -t main | grep -q '^root@testvm:' && break; sleep 1; done
 	tmux -L "$S" send-keys -t main 'echo "answer $((6 * 7))"; exit 9' Enter
 	wait_for "$t/shell" || true
 	shell=$(tmux -L "$S" capture-pane -p -t main)
 	tmux -L "$S" kill-server
+	printf 'the pane after the batch:\n%s\n' "$screen"	# shown if an assertion fails
 	[ "$(cat "$t/batch")" = "EXIT=4" ]
 	# Each stream is in order; the two are not ordered with each other.
 	printf '%s\n' "$screen" | grep -qx 'out-tty'
