@@ -139,3 +139,11 @@ gdb_port() {
 	cat "$1" >&2
 	return 1
 }
+
+# cap_number NAME: a KVM_CAP_* number as <linux/kvm.h> defines it, so a test follows the header.
+cap_number() {
+	local n
+	n="$(printf '#include <linux/kvm.h>\n%s\n' "$1" | "${CC:-cc}" -E -P -x c - | tail -n 1)"
+	[[ "$n" =~ ^[0-9]+$ ]] || { echo "cannot read $1 from <linux/kvm.h>: '$n'" >&2; return 1; }
+	echo "$n"
+}

@@ -29,14 +29,6 @@ fakekvm() {
 	LD_PRELOAD="$FAKEKVM" kvmrun "$@"
 }
 
-# A KVM_CAP_* number as <linux/kvm.h> defines it, so the test follows the header.
-cap_number() {
-	local n
-	n="$(printf '#include <linux/kvm.h>\n%s\n' "$1" | "${CC:-cc}" -E -P -x c - | tail -n 1)"
-	[[ "$n" =~ ^[0-9]+$ ]] || { echo "cannot read $1 from <linux/kvm.h>: '$n'" >&2; return 1; }
-	echo "$n"
-}
-
 need_cc() {
 	command -v "${CC:-cc}" >/dev/null || skip "no C compiler to read <linux/kvm.h> with"
 }

@@ -79,11 +79,9 @@ stat_of() {
 
 # coalesced_pio: 1 when this /dev/kvm has KVM_CAP_COALESCED_PIO (KVM_CHECK_EXTENSION is _IO(0xAE, 0x03)), else 0.
 coalesced_pio() {
-	local cap
-	cap=$(printf '#include <linux/kvm.h>\nKVM_CAP_COALESCED_PIO\n' | "${CC:-cc}" -E -P -x c - | tail -n 1)
-	python3 -c 'import fcntl, os, sys; print(int(fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE03, int(sys.argv[1])) > 0))' "$cap"
+	python3 -c 'import fcntl, os, sys; print(int(fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE03, int(sys.argv[1])) > 0))' \
+		"$(cap_number KVM_CAP_COALESCED_PIO)"
 }
-
 
 # ---- 1. every port, every size ----
 
@@ -784,7 +782,7 @@ $RECOVERED" ]
 @test "pci: CONFIG_ADDRESS writes wait in KVM's ring (KVM_CAP_COALESCED_PIO) instead of exiting, and reach the bus in order: the register sweep's output is the same with and without; without the capability each write exits" {
 	local fake=$ROOT/tests/fakekvm.so cap has first io=() cf8=()
 	[ -f "$fake" ] || skip "tests/fakekvm.so is not built: run make tests/fakekvm.so"
-	cap=$(printf '#include <linux/kvm.h>\nKVM_CAP_COALESCED_PIO\n' | "${CC:-cc}" -E -P -x c - | tail -n 1)
+	cap=$(cap_number KVM_CAP_COALESCED_PIO)
 	has=$(coalesced_pio)
 	for without in "" 1; do
 		new_disk
