@@ -15,6 +15,8 @@
 #      both ways). Runners:
 #        kvmrun --net tap=TAP
 #        QEMU -M pc -netdev tap,vhost=off + virtio-net-pci (modern only)
+#      With each transfer, netpeer.py samples the runner's threads: CPU ms
+#      per MiB outside the guest (the runner's own part) and inside it.
 #   2. The balloon's RSS curve, kvmrun.test=meminfo: 1 GiB guest, RSS of the
 #      runner sampled every second through: boot, fill 512 MiB of tmpfs,
 #      free it, 20 s; kvmrun --device virtio-balloon against QEMU's
@@ -96,11 +98,25 @@ lines() {
 	tr -d '\000\r' < "$1" | awk -f tests/linux/init-lines.awk
 }
 
-# net_run N: one run of runner N; appends Mbit/s to $tmp/h2g.N and $tmp/g2h.N.
+# runner_pid PID EXE: the first of PID and its descendants (first child each
+# time) that runs EXE, the runner under timeout and ip netns exec.
+runner_pid() {
+	local p=$1 exe
+	exe=$(readlink -f "$(command -v "$2")")
+	while [ -n "$p" ]; do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$exe" ] && { echo "$p"; return 0; }
+		p=$(pgrep -P "$p" | head -n 1)
+	done
+	return 1
+}
+
+# net_run N: one run of runner N; appends Mbit/s to $tmp/DIR.N, and the
+# runner's CPU ms per MiB outside and inside the guest to $tmp/DIR.run.N and
+# $tmp/DIR.guest.N (tests/linux/netpeer.py samples them), DIR h2g and g2h.
 net_run() {
-	local n=$1 pid i got s=0
-	rm -f "$tmp/g2h" "$tmp/g2h.secs" "$tmp/g2h.listening" "$tmp/h2g.secs"	# not g2h.N, the results
-	ns python3 "$NETPEER" recv 5001 "$tmp/g2h" 10.0.2.1 &
+	local n=$1 pid i got dir cpu outside inside s=0
+	rm -f "$tmp/g2h" "$tmp"/g2h.{secs,cpu,listening} "$tmp"/h2g.secs{,.cpu} "$tmp/runner"	# not the results
+	NETPEER_WATCH=$tmp/runner ns python3 "$NETPEER" recv 5001 "$tmp/g2h" 10.0.2.1 &
 	net_argv "$n"
 	ns timeout -k 5 "$HUNG" "${argv[@]}" < /dev/null > "$tmp/out" 2> "$tmp/err" &
 	pid=$!
@@ -109,7 +125,8 @@ net_run() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	ns python3 "$NETPEER" send 10.0.2.15 5002 "$L/payload.bin" "$MIB" "$tmp/h2g.secs" || s=1
+	runner_pid "$pid" "${argv[0]}" > "$tmp/runner" || s=1
+	[ "$s" -ne 0 ] || NETPEER_WATCH=$tmp/runner ns python3 "$NETPEER" send 10.0.2.15 5002 "$L/payload.bin" "$MIB" "$tmp/h2g.secs" || s=1
 	wait "$pid" || s=$?
 	got=$(lines "$tmp/out")
 	if [ "$s" -ne 0 ] || [ "$(grep -x "got $((MIB << 20)) bytes" <<< "$got")" = "" ] || [ "$(cat "$tmp/g2h" 2>/dev/null)" != "$((MIB << 20)) $sha" ]; then
@@ -118,18 +135,23 @@ net_run() {
 		sed 's/^/  ! /' "$tmp/err"
 		abort "${NAMES[n]}: the transfers did not complete with the right bytes"
 	fi
-	awk -v m="$MIB" -v s="$(cat "$tmp/h2g.secs")" 'BEGIN { printf "%.1f\n", m * 8 * 1.048576 / s }' >> "$tmp/h2g.$n"
-	awk -v m="$MIB" -v s="$(cat "$tmp/g2h.secs")" 'BEGIN { printf "%.1f\n", m * 8 * 1.048576 / s }' >> "$tmp/g2h.$n"
+	for dir in h2g g2h; do
+		awk -v m="$MIB" -v s="$(cat "$tmp/$dir.secs")" 'BEGIN { printf "%.1f\n", m * 8 * 1.048576 / s }' >> "$tmp/$dir.$n"
+		cpu=$tmp/$([ $dir = h2g ] && echo h2g.secs.cpu || echo g2h.cpu)
+		read -r outside inside < "$cpu" || abort "${NAMES[n]}: no CPU times in $cpu"
+		awk -v m="$MIB" -v c="$outside" 'BEGIN { printf "%.1f\n", c / m }' >> "$tmp/$dir.run.$n"
+		awk -v m="$MIB" -v c="$inside" 'BEGIN { printf "%.1f\n", c / m }' >> "$tmp/$dir.guest.$n"
+	done
 }
 
 machine
 echo "kernel $kver (guest); $MEM MiB; $MIB MiB each way a run, $RUNS runs; kvmrun: $KVMRUN"
-[ -n "$testhost" ] && echo "note: in the test host the defaults are smaller ($MIB MiB, $RUNS runs; outside it 256 MiB, 5): BENCH_NET_* set them"
+[ -n "$testhost" ] && echo "note: in the test host the defaults are smaller (64 MiB, 3 runs; outside it 256 MiB, 5): BENCH_NET_* set them"
 [ -n "$qemu" ] && echo "QEMU: $("$QEMU" --version | head -n 1): ${QEMU_COMMON[*]} -netdev tap,ifname=TAP,vhost=off -device virtio-net-pci,disable-legacy=on"
 
 for n in "${runners[@]}"; do net_run "$n"; done
 echo "warm-up: every runner moved $MIB MiB each way (the host checked the SHA-256 of what the guest sent, the guest counted what it got)"
-rm -f "$tmp"/h2g.[0-9] "$tmp"/g2h.[0-9]
+rm -f "$tmp"/h2g.* "$tmp"/g2h.*
 for ((r = 0; r < RUNS; r++)); do
 	for n in "${runners[@]}"; do net_run "$n"; done
 done
@@ -150,6 +172,17 @@ for dir in h2g g2h; do
 		goals=$((goals + 1))
 		echo "$v: kvmrun $([ $dir = h2g ] && echo "host to guest" || echo "guest to host") ${r}x QEMU's throughput (goal >= 1)"
 	fi
+done
+# Where the time went: throughput is the pace of the slowest part, which in
+# an emulated guest is the guest; the runner's own CPU per MiB is its part.
+echo "CPU ms per MiB, median (min-max), during each transfer: the runner's threads outside the guest (its device model, KVM's exits, the tap) and the guest's time"
+for dir in h2g g2h; do
+	for n in "${runners[@]}"; do
+		read -r med lo hi < <(summary "$tmp/$dir.run.$n")
+		read -r gmed glo ghi < <(summary "$tmp/$dir.guest.$n")
+		printf '%-28s runner %s (%s-%s)  guest %s (%s-%s)\n' "${NAMES[n]} $([ $dir = h2g ] && echo "host to guest" || echo "guest to host")" \
+			"$med" "$lo" "$hi" "$gmed" "$glo" "$ghi"
+	done
 done
 
 # --- the balloon's RSS curve ---
