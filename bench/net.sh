@@ -114,8 +114,8 @@ runner_pid() {
 # runner's CPU ms per MiB outside and inside the guest to $tmp/DIR.run.N and
 # $tmp/DIR.guest.N (tests/linux/netpeer.py samples them), DIR h2g and g2h.
 net_run() {
-	local n=$1 pid i got dir cpu outside inside s=0
-	rm -f "$tmp/g2h" "$tmp"/g2h.{secs,cpu,listening} "$tmp"/h2g.secs{,.cpu} "$tmp/runner"	# not the results
+	local n=$1 pid i got dir outside inside s=0
+	rm -f "$tmp/g2h" "$tmp"/{g2h,h2g}.secs{,.cpu} "$tmp/g2h.listening" "$tmp/runner"	# not the results
 	NETPEER_WATCH=$tmp/runner ns python3 "$NETPEER" recv 5001 "$tmp/g2h" 10.0.2.1 &
 	net_argv "$n"
 	ns timeout -k 5 "$HUNG" "${argv[@]}" < /dev/null > "$tmp/out" 2> "$tmp/err" &
@@ -137,11 +137,15 @@ net_run() {
 	fi
 	for dir in h2g g2h; do
 		awk -v m="$MIB" -v s="$(cat "$tmp/$dir.secs")" 'BEGIN { printf "%.1f\n", m * 8 * 1.048576 / s }' >> "$tmp/$dir.$n"
-		cpu=$tmp/$([ $dir = h2g ] && echo h2g.secs.cpu || echo g2h.cpu)
-		read -r outside inside < "$cpu" || abort "${NAMES[n]}: no CPU times in $cpu"
+		read -r outside inside < "$tmp/$dir.secs.cpu" || abort "${NAMES[n]}: no CPU times in $tmp/$dir.secs.cpu"
 		awk -v m="$MIB" -v c="$outside" 'BEGIN { printf "%.1f\n", c / m }' >> "$tmp/$dir.run.$n"
 		awk -v m="$MIB" -v c="$inside" 'BEGIN { printf "%.1f\n", c / m }' >> "$tmp/$dir.guest.$n"
 	done
+}
+
+# way DIR: h2g or g2h in words.
+way() {
+	[ "$1" = h2g ] && echo "host to guest" || echo "guest to host"
 }
 
 machine
@@ -161,7 +165,7 @@ printf '%-28s %10s %10s %10s %5s\n' "Mbit/s (median min max)" median min max run
 for dir in h2g g2h; do
 	for n in "${runners[@]}"; do
 		read -r med lo hi < <(summary "$tmp/$dir.$n")
-		printf '%-28s %10s %10s %10s %5s\n' "${NAMES[n]} $([ $dir = h2g ] && echo "host to guest" || echo "guest to host")" "$med" "$lo" "$hi" "$RUNS"
+		printf '%-28s %10s %10s %10s %5s\n' "${NAMES[n]} $(way $dir)" "$med" "$lo" "$hi" "$RUNS"
 		eval "med_${dir}_$n=$med"
 	done
 	if [ -n "$qemu" ]; then
@@ -170,7 +174,7 @@ for dir in h2g g2h; do
 		v=MISS
 		awk -v r="$r" 'BEGIN { exit !(r >= 1) }' && v=PASS && met=$((met + 1))
 		goals=$((goals + 1))
-		echo "$v: kvmrun $([ $dir = h2g ] && echo "host to guest" || echo "guest to host") ${r}x QEMU's throughput (goal >= 1)"
+		echo "$v: kvmrun $(way $dir) ${r}x QEMU's throughput (goal >= 1)"
 	fi
 done
 # Where the time went: throughput is the pace of the slowest part, which in
@@ -180,8 +184,7 @@ for dir in h2g g2h; do
 	for n in "${runners[@]}"; do
 		read -r med lo hi < <(summary "$tmp/$dir.run.$n")
 		read -r gmed glo ghi < <(summary "$tmp/$dir.guest.$n")
-		printf '%-28s runner %s (%s-%s)  guest %s (%s-%s)\n' "${NAMES[n]} $([ $dir = h2g ] && echo "host to guest" || echo "guest to host")" \
-			"$med" "$lo" "$hi" "$gmed" "$glo" "$ghi"
+		printf '%-28s runner %s (%s-%s)  guest %s (%s-%s)\n' "${NAMES[n]} $(way $dir)" "$med" "$lo" "$hi" "$gmed" "$glo" "$ghi"
 	done
 done
 

@@ -10,11 +10,11 @@ netpeer.py send HOST PORT FILE COUNT [SECS]: connect (retrying for 60 s while
   for the peer to close; the seconds from the connection to then go to SECS.
 With NETPEER_WATCH=FILE in the environment, FILE holding a process's PID
   when the connection is made (the runner's, which may start after the
-  listener), either end also writes to OUT.cpu (recv) or SECS.cpu (send)
-  what that process's threads spent over
-  the same interval: "RUNNER_MS GUEST_MS", its CPU time outside the guest
-  (user and system, less guest time) and inside it (guest time), from
-  /proc/PID/task/*/stat (the benchmark's view of where the time went).
+  listener), either end also writes beside its seconds file (OUT.secs.cpu,
+  SECS.cpu) what that process's threads spent over the same interval:
+  "RUNNER_MS GUEST_MS", its CPU time outside the guest (user and system,
+  less guest time) and inside it (guest time), from /proc/PID/task/*/stat
+  (the benchmark's view of where the time went).
 Exits 1 with one line on stderr on any failure.
 """
 import hashlib
@@ -79,7 +79,7 @@ def recv(port, out, addr=""):
         h.update(b)
         n += len(b)
     t1 = time.monotonic()
-    write_cpu(out + ".cpu", cpu0, watch)
+    write_cpu(out + ".secs.cpu", cpu0, watch)
     with open(out + ".secs", "w") as f:
         f.write("%.6f\n" % (t1 - t0))
     with open(out, "w") as f:
